@@ -49,11 +49,15 @@ class Settings:
     regex: bool = False  # SGLang constrained decoding of the output skeleton
     logprobs: bool = False  # per-level ESI probabilities from top_logprobs at the answer token
     n_samples: int = 1  # >1: self-consistency vote over n samples
+    stream: bool = True  # False: one JSON response per request (batch evaluation needs no deltas)
     # --- app -------------------------------------------------------------------------------------
     max_chars: int = 8000
+    examples_path: Path = field(default_factory=lambda: Path("examples/cases.jsonl"))  # the Triage tab's picker
     concurrency: int = 64  # simultaneous triage events (the GPU server batches)
     queue_size: int = 256
     rate_limit_per_minute: int = 30  # triage calls per user per minute
+    baseline_wait_s: float = 15.0  # once the primary has answered, how long the page/API waits for the baseline
+    batch_max_rows: int = 500  # rows per uploaded file on the Batch tab
     # --- labels ----------------------------------------------------------------------------------
     labels_dir: Path = field(default_factory=lambda: Path("data/labels"))
     labels_repo: str | None = None  # Hub dataset repo for label sync

@@ -1,0 +1,158 @@
+"""Does the app serialise requests? 32 concurrent `/triage_json` calls against a model with a fixed 1 s latency.
+
+The model server is FakeSGLangServer (`--mode sleep --latency 1`: every response starts after 1 s). If the app
+ran requests one at a time, 32 calls would take 32 s; the target is under 2 s of wall time. The same 32
+requests sent straight to the backend (no Gradio) give the floor, so the difference is the app's overhead.
+
+Run: `python bench/bench_app.py [--calls 32] [--latency 1.0]` from the repository root. Prints a small table and
+exits 1 if the wall time is not under the target. The rate limit is switched off (one client sends all calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+NARRATIVE = (
+    "A 67-year-old man arrives by ambulance with crushing chest pain radiating to the left arm for 40 minutes, "
+    "diaphoretic. HR 118, BP 88/60, RR 24, SpO2 91% on room air. History of MI. Pain 9/10."
+)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def direct(settings, calls: int) -> tuple[float, list[float]]:
+    """Wall time and per-call latencies of `calls` concurrent `backend.triage()` calls (no app)."""
+    from triage_demo.backends import build_backends
+
+    backends = build_backends(settings)
+
+    async def one() -> float:
+        start = time.perf_counter()
+        result = await backends.primary.triage(NARRATIVE)
+        if not result.ok:
+            raise SystemExit(f"backend failed: {result.error}")
+        return time.perf_counter() - start
+
+    await one()  # warm the connection pool, as the app's first request does
+    start = time.perf_counter()
+    latencies = await asyncio.gather(*(one() for _ in range(calls)))
+    wall = time.perf_counter() - start
+    await backends.aclose()
+    return wall, list(latencies)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def app_process(env: dict[str, str]) -> Iterator[str]:
+    """`python app.py` in its own process (as on a Space; the clients are elsewhere); yield its URL."""
+    port = _free_port()
+    full_env = {**os.environ, **env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+                "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=full_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"app.py exited with {proc.returncode}: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
+            try:
+                if httpx.get(url + "config", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("app.py did not start within 120 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def through_app(url: str, calls: int) -> tuple[float, list[float]]:
+    """Wall time and per-call latencies of `calls` concurrent `/triage_json` calls to the served app.
+
+    Calls go through Gradio's documented HTTP API (`POST /gradio_api/call/triage_json`, then the SSE result),
+    from one async client: `gradio_client` starts threads per call and, on a 2-core machine, its own CPU
+    would dominate the measurement of the server.
+    """
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=calls + 4)) as http:
+
+        async def one() -> float:
+            start = time.perf_counter()
+            event = (await http.post("gradio_api/call/triage_json", json={"data": [NARRATIVE]})).json()["event_id"]
+            lines = (await http.get(f"gradio_api/call/triage_json/{event}")).text.splitlines()
+            kind = [line for line in lines if line.startswith("event:")][-1]
+            data = json.loads([line for line in lines if line.startswith("data:")][-1][len("data:"):])
+            if kind != "event: complete" or not data[0]["primary"]["ok"]:
+                raise SystemExit(f"call failed: {kind} {str(data)[:300]}")
+            return time.perf_counter() - start
+
+        await one()  # warm-up: the first request opens connections on both sides
+        start = time.perf_counter()
+        latencies = await asyncio.gather(*(one() for _ in range(calls)))
+        return time.perf_counter() - start, list(latencies)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=1.0, help="the fake model's fixed latency in seconds")
+    parser.add_argument("--target", type=float, default=2.0, help="wall-time target for all calls, seconds")
+    args = parser.parse_args(argv)
+
+    from triage_demo.settings import Settings
+    from triage_demo.testing.fake_openai_server import running
+
+    with running("--mode", "sleep", "--latency", str(args.latency), "--served-model-name", "bench") as url:
+        env = {"TRIAGE_BACKEND_URL": url, "TRIAGE_MODEL": "bench", "TRIAGE_RATE_LIMIT_PER_MINUTE": "0",
+               "TRIAGE_MAX_RETRIES": "0", "TRIAGE_CONCURRENCY": str(max(64, args.calls)),
+               "TRIAGE_QUEUE_SIZE": str(max(256, 2 * args.calls))}
+        # The API asks for whole answers (stream=False); the direct floor does the same.
+        settings = Settings.from_env(env).with_(stream=False)
+        d_wall, d_lat = asyncio.run(direct(settings, args.calls))
+        with app_process(env) as app_url:
+            a_wall, a_lat = asyncio.run(through_app(app_url, args.calls))
+
+    print(f"{args.calls} concurrent calls, model latency {args.latency:g} s")
+    print(f"{'path':<16}{'wall s':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
+    for name, wall, lat in (("backend direct", d_wall, d_lat), ("app /triage_json", a_wall, a_lat)):
+        print(f"{name:<16}{wall:8.2f}{statistics.median(lat):8.2f}{_percentile(lat, 0.95):8.2f}{max(lat):8.2f}")
+    print(f"app overhead: {a_wall - d_wall:+.2f} s wall, {statistics.median(a_lat) - statistics.median(d_lat):+.2f} s "
+          "median per call")
+    ok = a_wall < args.target
+    print(f"target: all calls in < {args.target:g} s wall -> {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Test helpers that are real processes, shipped with the package so that tests and `bench/` share them."""
