@@ -29,15 +29,17 @@ def seed_labels(ctx, n_cases: int = 24) -> None:
     import asyncio
 
     from triage_demo.auth import Annotator
+    from triage_demo.labels.deid import deid_text
+    from triage_demo.labels.record import case_id_for
 
     asyncio.run(ctx.desk.ensure_triaged())
     rng = random.Random(7)
-    references = {c.narrative: c.esi for c in ctx.examples}
+    # The queue's case ids are those of the de-identified narratives; map them back to the reference levels.
+    references = {case_id_for(deid_text(c.narrative).strip()): c.esi for c in ctx.examples}
     experts = [Annotator("demo-expert-a", False, "local"), Annotator("demo-expert-b", False, "local"),
                Annotator("demo-expert-c", False, "local")]
     for item in ctx.desk.queue(experts[0])[:n_cases]:
-        reference = next((esi for text, esi in references.items() if " ".join(text.split())[:40]
-                          in item.case.narrative), 3)
+        reference = references[item.case.case_id]
         for expert in experts[: rng.choice((1, 2, 3))]:
             level = min(5, max(1, reference + rng.choice((0, 0, 0, 0, 1, -1))))
             ctx.desk.commit(expert, item.case.case_id, level, "demo label for the screenshot", [])

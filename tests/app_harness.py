@@ -7,8 +7,10 @@ Gradio's own mocked OAuth routes run, with the profile they hand out set by the 
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ import gradio as gr
 import gradio.oauth
 import httpx
 from gradio_client import Client
+from gradio_client.utils import apply_diff
 
 from triage_demo.settings import Settings
 from triage_demo.ui.page import build_app, build_context, launch_options
@@ -42,6 +45,20 @@ def mocked_oauth_info(username: str, orgs: list[str] | None = None) -> dict[str,
 
 
 @dataclass
+class PageEvent:
+    """One run of a page event as the browser saw it: every frame of outputs (diffs applied), or the error."""
+
+    frames: list[list[Any]]
+    error: str | None
+    seconds: float
+
+    @property
+    def final(self) -> list[Any]:
+        assert self.frames, f"no output frame (error: {self.error!r})"
+        return self.frames[-1]
+
+
+@dataclass
 class Served:
     """A running app: its URL, and the mutable profile its mocked login hands out next."""
 
@@ -62,6 +79,41 @@ class Served:
         # The session cookie is `Secure`, so a cookie jar would not send it over http; pass it by hand.
         set_cookie = resp.headers["set-cookie"]
         return set_cookie.split(";", 1)[0]
+
+    def page_event(self, api_name: str, *data: Any, cookie: str | None = None, timeout: float = 60.0,
+                   body: dict[str, Any] | None = None) -> PageEvent:
+        """Run one of the page's own events (e.g. "triage_page") exactly as the browser does: POST
+        /gradio_api/queue/join with its fn_index, then read the SSE stream. gradio_client refuses these events
+        (they are private), but the page calls them and so can anyone. `body` adds fields to the join request."""
+        fn_index = next(i for i, fn in self.demo.fns.items() if fn.api_name == api_name)
+        session = uuid.uuid4().hex
+        base = self.url.rstrip("/") + "/gradio_api"
+        headers = {"Cookie": cookie} if cookie else {}
+        frames: list[list[Any]] = []
+        error: str | None = None
+        start = time.perf_counter()
+        with httpx.Client(timeout=timeout, headers=headers) as http:
+            join = http.post(f"{base}/queue/join", json={"data": list(data), "fn_index": fn_index,
+                                                        "session_hash": session, "event_data": None,
+                                                        "trigger_id": None, **(body or {})})
+            join.raise_for_status()
+            with http.stream("GET", f"{base}/queue/data", params={"session_hash": session}) as stream:
+                for line in stream.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    msg = json.loads(line[len("data:"):])
+                    kind = msg.get("msg")
+                    if kind == "process_generating":
+                        out = msg["output"]["data"]
+                        frames.append(out if not frames else
+                                      [apply_diff(prev, diff) for prev, diff in zip(frames[-1], out)])
+                    elif kind == "process_completed":
+                        if msg.get("success"):
+                            frames.append(msg["output"]["data"])
+                        else:
+                            error = str(msg.get("output", {}).get("error"))
+                        break
+        return PageEvent(frames=frames, error=error, seconds=time.perf_counter() - start)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ CHIEF = Annotator("chief", adjudicator=True, source="local")
 
 def run_with(primary: int | None, baseline: int | None = None, flags: int = 0,
              probs: dict[int, float] | None = None) -> TriageRun:
-    run = TriageRun(narrative="n", has_baseline=baseline is not None)
+    run = TriageRun(narrative="n")
     run.primary = TriageResult(esi=primary, backend="p", probabilities=probs)
     run.baseline = TriageResult(esi=baseline, backend="b") if baseline is not None else None
     run.safety = {"min_esi": 2, "rule_esi": 2, "flags": ["x"] * flags}

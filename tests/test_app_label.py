@@ -123,7 +123,7 @@ def test_only_adjudicators_set_final_labels(app, tmp_path) -> None:
 def test_shared_live_narrative_enters_the_queue_de_identified(app) -> None:
     narrative = ("Mr. Jonathan Whitfield, 58, phone 617-555-0199, crushing chest pain for 30 min, "
                  "HR 112, BP 92/58, SpO2 93%.")
-    out = app.client().predict(narrative, True, api_name="/triage_json")
+    out = app.client().predict(narrative, api_name="/triage_json_and_share")
     assert "Added to the expert label queue" in out["shared"]
     cases = app.client(app.login("nurse-kim")).predict(api_name="/label_queue")["cases"]
     live = [c for c in cases if c["source"] == "live"]

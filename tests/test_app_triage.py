@@ -75,10 +75,14 @@ def test_exactly_max_chars_is_accepted(rules_app) -> None:
     assert rules_app.client().predict(narrative, api_name="/triage_json")["primary"]["ok"]
 
 
-def test_markup_in_a_narrative_is_just_text(rules_app) -> None:
+def test_markup_in_a_narrative_does_not_disturb_triage(rules_app) -> None:
+    # How the page keeps such text inert is tested in test_browser.py and test_app_render.py.
     narrative = SIMPLE_NARRATIVE + ' <script>alert(1)</script> ![x](http://127.0.0.1:9/x.png) <img src=x onerror="1">'
-    out = rules_app.client().predict(narrative, api_name="/triage_json")
-    assert out["primary"]["esi"] in (4, 5)
+    plain = rules_app.client().predict(SIMPLE_NARRATIVE, api_name="/triage_json")
+    marked = rules_app.client().predict(narrative, api_name="/triage_json")
+    assert marked["primary"]["esi"] == plain["primary"]["esi"] == 5
+    measured = ("hr", "sbp", "dbp", "rr", "spo2", "temp_c")
+    assert [marked["safety"]["vitals"][k] for k in measured] == [plain["safety"]["vitals"][k] for k in measured]
 
 
 def test_rate_limit_per_caller() -> None:

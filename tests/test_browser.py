@@ -1,7 +1,8 @@
 """One real browser: headless Debian Chromium (never a downloaded one) drives the served page.
 
-Loads the page, runs an example, sees the ESI badge, saves a screenshot to test-artifacts/; then checks that
-markup in a narrative stays text (no script runs, no remote image is fetched).
+Loads the page, runs an example, sees the ESI badge, saves a screenshot to test-artifacts/; checks that markup
+in a narrative stays text (no script runs, no remote image is fetched); labels a case blind with the keyboard
+and sees it counted on the Dashboard.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ pytestmark = [
 def page():
     from playwright.sync_api import sync_playwright
 
-    with serve(Settings(examples_path=CASES, rate_limit_per_minute=0)) as app, sync_playwright() as pw:
+    settings = Settings(examples_path=CASES, rate_limit_per_minute=0, local_annotator="ada")
+    with serve(settings) as app, sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -88,3 +90,24 @@ def test_empty_narrative_shows_a_message(page) -> None:
     notice = page.locator("#triage-status .notice-error")
     notice.wait_for(timeout=15_000)
     assert "The narrative is empty" in notice.inner_text()
+
+
+def test_blind_label_with_the_keyboard_then_the_dashboard(page) -> None:
+    page.get_by_role("tab", name="Label").click()
+    expect(page.locator("#label-who")).to_contain_text("Labelling as ada", timeout=30_000)
+    second = page.locator('#label-queue [data-testid="cell-1-0"]')
+    second.click()  # a row of the queue opens that case
+    expect(page.locator("#label-case-id textarea, #label-case-id input").first).to_have_value(second.inner_text())
+    page.locator("#label-next").click()
+    expect(page.locator("#label-narrative textarea")).not_to_have_value("")
+    expect(page.locator("#label-reveal")).to_be_hidden()  # the models' answers are not on the page yet
+    page.locator("#label-case-id").click()  # focus outside the text fields: keys 1-5 pick the level
+    page.keyboard.press("2")
+    expect(page.locator("#expert-esi input[value='2']")).to_be_checked()
+    page.locator("#label-rationale textarea").fill("High-risk; would not wait.")
+    page.locator("#label-commit").click()
+    expect(page.locator("#label-reveal")).to_be_visible(timeout=30_000)
+    expect(page.locator("#label-primary-verdict textarea")).to_have_value(re.compile(r"vs your ESI 2: "))
+    page.get_by_role("tab", name="Dashboard").click()
+    expect(page.locator("#dashboard-totals")).to_contain_text("1 current labels by 1 expert(s)", timeout=30_000)
+

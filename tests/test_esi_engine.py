@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from triage_demo.esi import Assessment, Finding, Vitals, assess
+from triage_demo.evaluate import evaluate
 from triage_demo.parse import parse_output
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,22 +277,21 @@ def test_examples_file_is_complete() -> None:
     assert not {c["narrative"] for c in CASES} & {c["narrative"] for c in HOLDOUT}
 
 
-def _scores(cases: list[dict]) -> dict[str, float]:
-    pairs = [(c["esi"], assess(c["narrative"]).esi) for c in cases]
-    high = [(g, p) for g, p in pairs if g <= 2]
-    return {
-        "exact": sum(g == p for g, p in pairs) / len(pairs),
-        "adjacent": sum(abs(g - p) <= 1 for g, p in pairs) / len(pairs),
-        "sens12": sum(p <= 2 for _, p in high) / len(high),
-        "esi1_below_2": sum(g == 1 and p > 2 for g, p in pairs),
-    }
+#: Written by the lead, independently of the engine's author, and never used to tune it.
+LEAD_HOLDOUT = [json.loads(line) for line in (ROOT / "tests/data/esi_lead_holdout.jsonl").read_text().splitlines()
+                if line.strip()]
 
 
-@pytest.mark.parametrize("name, cases", [("examples", CASES), ("holdout", HOLDOUT)])
+@pytest.mark.parametrize("name, cases", [("examples", CASES), ("holdout", HOLDOUT), ("lead-holdout", LEAD_HOLDOUT)])
 def test_accuracy_bar(name: str, cases: list[dict]) -> None:
-    s = _scores(cases)
-    assert s["exact"] >= 0.65 and s["adjacent"] >= 0.95 and s["sens12"] >= 0.95, (name, s)
-    assert s["esi1_below_2"] == 0, (name, s)
+    """The issue's bar, scored by the project's evaluator: exact >= 65 %, adjacent >= 95 %, ESI 1-2 sensitivity
+    >= 95 %, and no ESI 1 case predicted below ESI 2."""
+    golds = [c["esi"] for c in cases]
+    preds = [assess(c["narrative"]).esi for c in cases]
+    m = evaluate(golds, preds)
+    assert m["exact"]["value"] >= 0.65 and m["adjacent"]["value"] >= 0.95, (name, m["exact"], m["adjacent"])
+    assert m["esi12_sensitivity"]["value"] >= 0.95, (name, m["esi12_sensitivity"])
+    assert m["confusion"][0][2:] == [0, 0, 0], (name, m["confusion"][0])
 
 
 def test_every_finding_span_matches_the_narrative() -> None:
@@ -301,13 +300,3 @@ def test_every_finding_span_matches_the_narrative() -> None:
         assert a.esi <= a.min_esi
         for f in a.findings:
             assert c["narrative"][f.start : f.end] == f.text
-
-
-def test_throughput_has_no_pathological_slowdown() -> None:
-    """The bench script measures speed; this only guards against a regex that suddenly backtracks."""
-    narratives = [c["narrative"] for c in CASES] * 6
-    start = time.process_time()
-    for n in narratives:
-        assess(n)
-    per_case = (time.process_time() - start) / len(narratives)
-    assert per_case < 0.005, f"{per_case * 1000:.2f} ms per narrative"

@@ -121,6 +121,7 @@ def test_hub_unreachable_at_start_up(tmp_path: Path, api: FakeHfApi) -> None:
     store = LabelStore(folder, lock=sync.lock)
     for i in range(4):
         store.append(_rec(i))
+    assert _wait(lambda: sync.status().last_error is not None)  # the background start attempt failed
     status = sync.status()
     assert not status.started and status.pending_records == 4 and "HfHubHTTPError" in (status.last_error or "")
     assert not sync.flush(timeout=10)  # still down
@@ -128,6 +129,20 @@ def test_hub_unreachable_at_start_up(tmp_path: Path, api: FakeHfApi) -> None:
     assert sync.flush(timeout=30)  # starts the scheduler, then pushes
     assert sync.status().started and sync.status().pending_records == 0
     assert sync.close()
+    _assert_remote_equals_local(api, folder)
+
+
+def test_writers_never_wait_for_a_slow_hub(tmp_path: Path, api: FakeHfApi) -> None:
+    folder = tmp_path / "labels"
+    api.latency_s = 1.5  # every Hub call takes 1.5 s, starting with create_repo
+    t0 = time.monotonic()
+    sync = LabelSync(folder, REPO, token="hf_x", every_minutes=60, hf_api=api)
+    store = LabelStore(folder, lock=sync.lock)
+    for i in range(3):
+        store.append(_rec(i))
+    assert time.monotonic() - t0 < 1.0, "construction or appends waited for the Hub"
+    assert not sync.status().started
+    assert sync.close(timeout=30)
     _assert_remote_equals_local(api, folder)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -45,6 +46,10 @@ REASON_TAGS: tuple[str, ...] = (
 
 class NotAllowed(InputError):
     """The caller may not do this (not an annotator, not an adjudicator); the message says why."""
+
+
+class NotSaved(InputError):
+    """The store could not write the label (a full or failing disk); nothing of it was stored."""
 
 
 @dataclass
@@ -104,6 +109,7 @@ class LabelDesk:
         self.labels = labels
         self._cases: dict[str, QueueCase] = {}
         self._lock = threading.Lock()
+        self._turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
 
     # --- filling the queue -----------------------------------------------------------------------------------
     def add(self, narrative_raw: str, source: str, run: TriageRun | None = None) -> QueueCase:
@@ -126,18 +132,24 @@ class LabelDesk:
         return len(self._cases) - before
 
     async def ensure_triaged(self) -> None:
-        """Run the models on queued cases that have no answers yet (the de-identified text, as stored)."""
+        """Run the models on queued cases that have no answers yet (the de-identified text, as stored).
+
+        Callers on the same event loop take turns, so two experts opening the tab at once do not run the
+        same cases twice.
+        """
+        loop = asyncio.get_running_loop()
         with self._lock:
-            pending = [c for c in self._cases.values() if c.run is None]
-        if not pending:
-            return
-        gate = asyncio.Semaphore(max(1, self.service.settings.concurrency))
+            turn = self._turns.setdefault(loop, asyncio.Lock())
+        async with turn:
+            with self._lock:
+                pending = [c for c in self._cases.values() if c.run is None]
+            gate = asyncio.Semaphore(max(1, self.service.settings.concurrency))
 
-        async def one(case: QueueCase) -> None:
-            async with gate:
-                case.run = await self.service.run(case.narrative)
+            async def one(case: QueueCase) -> None:
+                async with gate:
+                    case.run = await self.service.run(case.narrative)
 
-        await asyncio.gather(*(one(c) for c in pending))
+            await asyncio.gather(*(one(c) for c in pending))
 
     # --- reading ---------------------------------------------------------------------------------------------
     def case(self, case_id: str) -> QueueCase:
@@ -220,5 +232,9 @@ class LabelDesk:
             rule_min_esi=case.run.safety["min_esi"] if case.run.safety else None,
             supersedes=previous.record_id if supersede and previous is not None and previous.role == role else None,
         )
-        self.labels.submit(record)
+        try:
+            self.labels.submit(record)
+        except OSError as exc:  # the store leaves no partial line behind, so the expert can simply retry
+            raise NotSaved(f"Your label could not be saved ({exc.strerror or exc}); nothing was stored. "
+                           "The server's disk may be full: try again later, or tell the operator.") from exc
         return record

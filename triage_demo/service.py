@@ -114,7 +114,6 @@ class TriageRun:
     """The state of one triage run: streamed text so far, final results, and (at the end) the safety net."""
 
     narrative: str
-    has_baseline: bool
     texts: dict[str, str] = field(default_factory=lambda: {"primary": "", "baseline": ""})
     primary: TriageResult | None = None
     baseline: TriageResult | None = None
@@ -226,7 +225,7 @@ class TriageService:
         saying so) if it has not answered `baseline_wait_s` seconds after the primary."""
         from triage_demo.esi import assess
 
-        run = TriageRun(narrative=narrative, has_baseline=backends.baseline is not None)
+        run = TriageRun(narrative=narrative)
         merged = stream_both(backends, narrative).__aiter__()
         deadline: float | None = None
         try:

@@ -7,8 +7,9 @@ What CommitScheduler does not do, and this module adds:
 - Never miss an append: the scheduler decides what changed by modification time, which some file systems
   record coarsely, so a line appended just after a scan could look "unchanged" forever. Any file whose size
   differs from what we know is pushed is re-uploaded.
-- Survive a Hub that is down at start-up: CommitScheduler creates the repo in its constructor; if that fails,
-  labels are still stored locally, the failure is reported, and the start is retried every interval.
+- Never make the app wait for the Hub: CommitScheduler creates the repo in its constructor (a network call), so
+  it is started in the background; if that fails, labels are still stored locally, the failure is reported and
+  the start is retried every interval. Writers only ever wait for the scheduler's short folder scan.
 - Flush on shutdown (`close()`): push and wait, then stop; what could not be pushed is logged with its count.
 Failed pushes are logged and retried by the scheduler at its next tick; nothing is dropped, because the local
 shards are the source of truth and are only ever appended to.
@@ -117,8 +118,8 @@ class LabelSync:
         self.lock = threading.Lock()  # writers hold it around each append; the scheduler's scans hold it too
         self._closed = threading.Event()
         write_card(self.folder)
-        if not self._try_start():
-            threading.Thread(target=self._retry_start, name="label-sync-start", daemon=True).start()
+        # Start in the background: creating the repo is a network call, and the app must not wait for the Hub.
+        threading.Thread(target=self._start_until_running, name="label-sync-start", daemon=True).start()
 
     # --- starting ----------------------------------------------------------------------------------------------
     def _try_start(self) -> bool:
@@ -134,11 +135,13 @@ class LabelSync:
                 logger.error("label sync to %s could not start (will retry): %s", self.repo_id, self._last_error)
                 return False
             self._scheduler = scheduler
+            if self._closed.is_set():  # closed while this attempt was on the network
+                scheduler.stop()
             return True
 
-    def _retry_start(self) -> None:
-        while not self._closed.wait(self.every_minutes * 60):
-            if self._try_start():
+    def _start_until_running(self) -> None:
+        while not self._try_start():
+            if self._closed.wait(self.every_minutes * 60):
                 return
 
     # --- bookkeeping called by the scheduler ------------------------------------------------------------------

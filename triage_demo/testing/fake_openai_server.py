@@ -22,7 +22,8 @@ Fault modes (`--mode`), for tests of a client's error handling and for load test
   status         answer `--status` (default 500) to the first `--fail-first` requests (default: all), then ok
   non-json       answer 200 with an HTML body where JSON or SSE data is expected (a misconfigured proxy)
   cut            stop the stream half-way by closing the connection without ending the chunked body
-  garbage        a valid protocol whose text has no answer (a broken or untrained model)
+  garbage        a valid protocol whose text has no answer (a broken or untrained model); `--garbage-tokens N`
+                 makes it N tokens long (a model rambling until its token budget)
   ignore-extras  like `transformers serve`: ignores regex, logprobs and n; writes a chatty preamble
   no-accept      never accept connections, with a full listen backlog (a connect timeout for the client)
 
@@ -84,6 +85,7 @@ class FakeConfig:
     sample_esis: tuple[int, ...] = ()
     answer_probs: tuple[float, ...] = (0.05, 0.80, 0.10, 0.04, 0.01)
     token_delay: float = 0.0
+    garbage_tokens: int = 0  # mode garbage: 0 = the short GARBAGE text, else this many of its tokens
     requests: int = field(default=0)  # chat requests seen, for --fail-first
 
 
@@ -220,7 +222,7 @@ class FakeSGLangServer:
         for i in range(n):
             esi = cfg.sample_esis[i % len(cfg.sample_esis)] if cfg.sample_esis else cfg.esi
             if cfg.mode == "garbage":
-                out.append((GARBAGE, None))
+                out.append((garbage_text(cfg.garbage_tokens), None))
                 continue
             text = CARD_ANSWER.format(esi=esi)
             if not honour:
@@ -319,6 +321,14 @@ class FakeSGLangServer:
         return True
 
 
+def garbage_text(tokens: int = 0) -> str:
+    """GARBAGE, or exactly `tokens` of its tokens (as the fake counts them) repeated: a model that never answers."""
+    if tokens <= 0:
+        return GARBAGE
+    parts = _TOKEN.findall(GARBAGE + " ")  # the space keeps repetitions from merging into one word
+    return "".join(parts[i % len(parts)] for i in range(tokens))
+
+
 def _full_backlog_socket(host: str, port: int) -> tuple[socket.socket, list[socket.socket]]:
     """A listening socket that never accepts, with its backlog filled so that new connects hang (Linux)."""
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -359,6 +369,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--answer-probs", type=_floats, default=FakeConfig.answer_probs,
                    help="probabilities of levels 1..5 reported at the answer token")
     p.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed tokens")
+    p.add_argument("--garbage-tokens", type=int, default=0, help="--mode garbage: answer with this many tokens")
     args = p.parse_args(argv)
     if len(args.answer_probs) != 5:
         p.error("--answer-probs needs five comma-separated numbers (levels 1..5)")
@@ -369,7 +380,8 @@ async def serve(args: argparse.Namespace) -> None:
     cfg = FakeConfig(mode=args.mode, latency=args.latency, status=args.status, fail_first=args.fail_first,
                      retry_after=args.retry_after, served_model_name=args.served_model_name,
                      api_key=args.api_key, esi=args.esi, sample_esis=args.sample_esis,
-                     answer_probs=args.answer_probs, token_delay=args.token_delay)
+                     answer_probs=args.answer_probs, token_delay=args.token_delay,
+                     garbage_tokens=args.garbage_tokens)
     if cfg.mode == "no-accept":
         srv, _fillers = _full_backlog_socket(args.host, args.port)
         port = srv.getsockname()[1]
