@@ -98,6 +98,23 @@ def app_process(env: dict[str, str]) -> Iterator[str]:
             proc.wait()
 
 
+async def _call_app(http: httpx.AsyncClient, session: str | None) -> float:
+    """One `/triage_json` call through Gradio's documented HTTP API; its latency in seconds."""
+    start = time.perf_counter()
+    body: dict[str, object] = {"data": [NARRATIVE]}
+    if session is not None:
+        body["session_hash"] = session
+    event = (await http.post("gradio_api/call/triage_json", json=body)).json()["event_id"]
+    lines = (await http.get(f"gradio_api/call/triage_json/{event}")).text.splitlines()
+    kind = [line for line in lines if line.startswith("event:")][-1]
+    data = json.loads([line for line in lines if line.startswith("data:")][-1][len("data:"):])
+    if kind != "event: complete" or not data[0]["primary"]["ok"]:
+        raise SystemExit(f"call failed: {kind} {str(data)[:300]}")
+    if data[0]["baseline"] is not None and not data[0]["baseline"]["ok"]:
+        raise SystemExit(f"baseline failed: {str(data[0]['baseline'])[:300]}")
+    return time.perf_counter() - start
+
+
 async def through_app(url: str, calls: int, sessions: list[str | None]) -> tuple[float, list[float]]:
     """Wall time and per-call latencies of `calls` concurrent `/triage_json` calls to the served app.
 
@@ -108,25 +125,78 @@ async def through_app(url: str, calls: int, sessions: list[str | None]) -> tuple
     per visitor; a user at the page, or a `gradio_client.Client`, reuses theirs.
     """
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=calls + 4)) as http:
-
-        async def one(session: str | None) -> float:
-            start = time.perf_counter()
-            body: dict[str, object] = {"data": [NARRATIVE]}
-            if session is not None:
-                body["session_hash"] = session
-            event = (await http.post("gradio_api/call/triage_json", json=body)).json()["event_id"]
-            lines = (await http.get(f"gradio_api/call/triage_json/{event}")).text.splitlines()
-            kind = [line for line in lines if line.startswith("event:")][-1]
-            data = json.loads([line for line in lines if line.startswith("data:")][-1][len("data:"):])
-            if kind != "event: complete" or not data[0]["primary"]["ok"]:
-                raise SystemExit(f"call failed: {kind} {str(data)[:300]}")
-            return time.perf_counter() - start
-
-        await asyncio.gather(*(one(s) for s in set(sessions) if s is not None))  # users who have visited before
-        await one(None)  # and the server's connection pool to the model is open
+        await asyncio.gather(*(_call_app(http, s) for s in set(sessions) if s is not None))  # known visitors
+        await _call_app(http, None)  # and the server's connection pool to the model is open
         start = time.perf_counter()
-        latencies = await asyncio.gather(*(one(s) for s in sessions))
+        latencies = await asyncio.gather(*(_call_app(http, s) for s in sessions))
         return time.perf_counter() - start, list(latencies)
+
+
+async def sequential_direct(settings, n: int) -> list[float]:
+    """Latencies of `n` one-after-another `backend.triage()` calls (after one warm-up call)."""
+    from triage_demo.backends import build_backends
+
+    backend = build_backends(settings).primary
+    try:
+        latencies = []
+        for _ in range(n + 1):
+            start = time.perf_counter()
+            result = await backend.triage(NARRATIVE)
+            if not result.ok:
+                raise SystemExit(f"backend failed: {result.error}")
+            latencies.append(time.perf_counter() - start)
+        return latencies[1:]
+    finally:
+        await backend.aclose()
+
+
+async def sequential_app(url: str, n: int) -> list[float]:
+    """Latencies of `n` one-after-another `/triage_json` calls by one visitor (after one warm-up call)."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        return [await _call_app(http, "bench-seq") for _ in range(n + 1)][1:]
+
+
+def _server_env(url: str, model: str, calls: int) -> dict[str, str]:
+    return {"TRIAGE_BACKEND_URL": url, "TRIAGE_MODEL": model, "TRIAGE_RATE_LIMIT_PER_MINUTE": "0",
+            "TRIAGE_MAX_RETRIES": "0", "TRIAGE_CONCURRENCY": str(max(64, calls)),
+            "TRIAGE_QUEUE_SIZE": str(max(256, 2 * calls))}
+
+
+def overhead_and_side_by_side(n: int, latency: float) -> None:
+    """Per-call overhead of the app (model answering at once), and compare mode vs the slower model alone."""
+    from triage_demo.settings import Settings
+    from triage_demo.testing.fake_openai_server import running
+
+    with running("--mode", "ok", "--served-model-name", "bench") as url:
+        env = _server_env(url, "bench", 1)
+        direct_lat = asyncio.run(sequential_direct(Settings.from_env(env).with_(stream=False), n))
+        with app_process(env) as app_url:
+            app_lat = asyncio.run(sequential_app(app_url, n))
+    d50, d95 = statistics.median(direct_lat), _percentile(direct_lat, 0.95)
+    a50, a95 = statistics.median(app_lat), _percentile(app_lat, 0.95)
+    print(f"\nApp overhead per call: {n} sequential `/triage_json` calls vs {n} direct `backend.triage()` calls, "
+          "model server answering at once.\n")
+    print("| path | median ms | p95 ms |")
+    print("|---|---|---|")
+    print(f"| backend called directly | {1000 * d50:.1f} | {1000 * d95:.1f} |")
+    print(f"| through the app | {1000 * a50:.1f} | {1000 * a95:.1f} |")
+    print(f"| **added by the app** | **{1000 * (a50 - d50):.1f}** | {1000 * (a95 - d95):.1f} |")
+
+    slow, fast = latency, latency / 2
+    with running("--mode", "sleep", "--latency", str(fast), "--served-model-name", "bench") as p_url, \
+            running("--mode", "sleep", "--latency", str(slow), "--served-model-name", "baseline") as b_url:
+        env = {**_server_env(p_url, "bench", 1), "TRIAGE_BASELINE_URL": b_url, "TRIAGE_BASELINE_MODEL": "baseline"}
+        slower_alone = asyncio.run(sequential_direct(Settings.from_env(env).with_(
+            backend_url=b_url, model="baseline", stream=False), n))
+        with app_process(env) as app_url:
+            both = asyncio.run(sequential_app(app_url, n))
+    s50, b50 = statistics.median(slower_alone), statistics.median(both)
+    print(f"\nSide by side: primary answers after {fast:g} s, baseline after {slow:g} s; {n} sequential calls.\n")
+    print("| path | median s | ratio to the slower model alone |")
+    print("|---|---|---|")
+    print(f"| slower model (baseline) alone, direct | {s50:.3f} | 1.00 |")
+    print(f"| compare mode through the app (both models) | {b50:.3f} | {b50 / s50:.2f} |")
+    print(f"\nRun one after the other, the two would take {fast + slow:g} s (ratio {(fast + slow) / s50:.2f}).")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,16 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=32)
     parser.add_argument("--latency", type=float, default=1.0, help="the fake model's fixed latency in seconds")
     parser.add_argument("--target", type=float, default=2.0, help="wall-time target for all calls, seconds")
-    parser.add_argument("--quick", action="store_true", help="accepted for bench/run_all.py; this bench is short")
+    parser.add_argument("--quick", action="store_true", help="fewer sequential calls (10 instead of 30)")
     args = parser.parse_args(argv)
 
     from triage_demo.settings import Settings
     from triage_demo.testing.fake_openai_server import running
 
     with running("--mode", "sleep", "--latency", str(args.latency), "--served-model-name", "bench") as url:
-        env = {"TRIAGE_BACKEND_URL": url, "TRIAGE_MODEL": "bench", "TRIAGE_RATE_LIMIT_PER_MINUTE": "0",
-               "TRIAGE_MAX_RETRIES": "0", "TRIAGE_CONCURRENCY": str(max(64, args.calls)),
-               "TRIAGE_QUEUE_SIZE": str(max(256, 2 * args.calls))}
+        env = _server_env(url, "bench", args.calls)
         # The API asks for whole answers (stream=False); the direct floor does the same.
         settings = Settings.from_env(env).with_(stream=False)
         d_wall, d_lat = asyncio.run(direct(settings, args.calls))
@@ -166,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
           f"every call opens a new Gradio session). Serialised, the calls would take {args.calls * args.latency:.0f} s."
           "\n")
     print(f"Target: all calls in < {args.target:g} s wall (users with a session): **{'PASS' if ok else 'FAIL'}**")
+    overhead_and_side_by_side(10 if args.quick else 30, args.latency)
     return 0 if ok else 1
 
 

@@ -88,22 +88,28 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=300, help="measured requests per path for the overhead")
     p.add_argument("--latency", type=float, default=1.0, help="fixed server latency for the concurrency test (s)")
+    p.add_argument("--quick", action="store_true", help="100 requests instead of --requests")
     args = p.parse_args(argv)
+    n_requests = 100 if args.quick else args.requests
 
     with running() as url:
-        o = asyncio.run(overhead(url, args.requests))
-    print(f"overhead over a direct httpx call ({args.requests} streamed requests, ~160 SSE events each):")
-    print(f"  direct httpx : median {o['direct_median_ms']:.2f} ms   p95 {o['direct_p95_ms']:.2f} ms")
-    print(f"  backend      : median {o['client_median_ms']:.2f} ms   p95 {o['client_p95_ms']:.2f} ms")
-    print(f"  difference   : median {o['overhead_median_ms']:.2f} ms   p95 {o['overhead_p95_ms']:.2f} ms "
-          f"(target: median < 5 ms)")
+        o = asyncio.run(overhead(url, n_requests))
+    print(f"Client overhead over a direct httpx call ({n_requests} streamed requests, ~160 SSE events each; "
+          "target: median < 5 ms):\n")
+    print("| path | median | p95 |")
+    print("|---|---|---|")
+    print(f"| direct httpx | {o['direct_median_ms']:.2f} ms | {o['direct_p95_ms']:.2f} ms |")
+    print(f"| `OpenAICompatBackend` | {o['client_median_ms']:.2f} ms | {o['client_p95_ms']:.2f} ms |")
+    print(f"| **added by the client** | **{o['overhead_median_ms']:.2f} ms** | {o['overhead_p95_ms']:.2f} ms |")
 
     with running("--mode", "sleep", "--latency", str(args.latency)) as url:
         single = asyncio.run(concurrency(url, 1))
-        print(f"concurrency against a fixed {args.latency:g} s latency (single request: {single:.3f} s):")
+        print(f"\nConcurrent requests against a fixed {args.latency:g} s server latency (ideal wall/single = 1):\n")
+        print("| N | wall | wall / single request |")
+        print("|---|---|---|")
         for n in (1, 8, 32, 64):
             wall = asyncio.run(concurrency(url, n))
-            print(f"  N={n:<3} wall {wall:.3f} s   wall/single {wall / single:.2f}")
+            print(f"| {n} | {wall:.3f} s | {wall / single:.2f} |")
     return 0
 
 

@@ -1,9 +1,8 @@
-"""Throughput of the rule engine: how many narratives per second `assess` handles on one core.
+"""Throughput of the rule engine (`assess`) and of the output parser (`parse_output`) on one core.
 
-Usage: python bench/bench_rules.py [--n 1000] [--cases examples/cases.jsonl] [--repeat 3]
-Prints one line, e.g. "rules engine: 1000 narratives in 0.62 s (1613 narratives/s, best of 3, one core)".
-The target is 1,000 narratives in under a second. CPU time of this process is measured (best of `--repeat`),
-so a busy machine slows the number down less than wall-clock time would.
+Usage: python bench/bench_rules.py [--n 1000] [--cases examples/cases.jsonl] [--repeat 3] [--quick]
+Prints a markdown table. The target is 1,000 narratives in under a second. CPU time of this single-threaded
+process is measured (best of `--repeat`), so a busy machine slows the number down less than wall-clock time.
 """
 
 from __future__ import annotations
@@ -14,7 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from typing import Callable
+
 from triage_demo.esi import assess
+from triage_demo.parse import parse_output
 
 DEFAULT_CASES = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
 
@@ -28,13 +30,13 @@ def load(path: Path, n: int) -> list[str]:
     return [narratives[i % len(narratives)] for i in range(n)]
 
 
-def measure(narratives: list[str], repeat: int) -> float:
-    """Best CPU seconds over `repeat` passes through all narratives."""
+def measure(fn: Callable[[str], object], texts: list[str], repeat: int) -> float:
+    """Best CPU seconds over `repeat` passes of `fn` through all texts."""
     best = float("inf")
     for _ in range(repeat):
         start = time.process_time()
-        for text in narratives:
-            assess(text)
+        for text in texts:
+            fn(text)
         best = min(best, time.process_time() - start)
     return best
 
@@ -44,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="narratives per pass (default 1000)")
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="JSONL file with a 'narrative' field")
     parser.add_argument("--repeat", type=int, default=3, help="passes; the best one is reported")
+    parser.add_argument("--quick", action="store_true", help="one pass (as run_all.py --quick asks)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
     if args.n < 1 or args.repeat < 1:
         parser.error("--n and --repeat must be at least 1")
     try:
@@ -52,10 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f"bench_rules: cannot read cases from {args.cases}: {exc}", file=sys.stderr)
         return 2
-    seconds = measure(narratives, args.repeat)
-    rate = len(narratives) / seconds if seconds > 0 else float("inf")
-    print(f"rules engine: {len(narratives)} narratives in {seconds:.2f} s ({rate:.0f} narratives/s, "
-          f"best of {args.repeat}, one core)")
+    answers = [assess(text).render() for text in narratives]  # realistic model-format texts to parse
+    print("| stage | items | CPU seconds (best of %d) | items per second, one core |" % args.repeat)
+    print("|---|---|---|---|")
+    for label, fn, texts in (("rule engine `assess`", assess, narratives), ("parser `parse_output`", parse_output, answers)):
+        seconds = measure(fn, texts, args.repeat)
+        rate = len(texts) / seconds if seconds > 0 else float("inf")
+        print(f"| {label} | {len(texts)} | {seconds:.3f} | {rate:,.0f} |")
     return 0
 
 

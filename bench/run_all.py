@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_store.py",
     "bench_eval.py",
     "bench_app.py",
+    "bench_load.py",
     "bench_cold_start.py",
 ]
 

@@ -106,7 +106,7 @@ class Served:
                     if kind == "process_generating":
                         out = msg["output"]["data"]
                         frames.append(out if not frames else
-                                      [apply_diff(prev, diff) for prev, diff in zip(frames[-1], out)])
+                                      [apply_diff(prev, diff) for prev, diff in zip(frames[-1], out, strict=True)])
                     elif kind == "process_completed":
                         if msg.get("success"):
                             frames.append(msg["output"]["data"])

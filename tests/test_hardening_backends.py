@@ -22,9 +22,7 @@ from app_harness import Served, serve
 from triage_demo.settings import Settings
 from triage_demo.testing.fake_openai_server import running
 
-pytestmark = pytest.mark.slow
-
-TIMEOUT_S = 2.0  # TRIAGE_TIMEOUT_S for every model call in these apps
+TIMEOUT_S = 1.5  # TRIAGE_TIMEOUT_S for every model call in these apps
 SLACK_S = 2.5  # what the app may add on top: Gradio's queue, SSE, the rule engine, a loaded CI machine
 PRIMARY_MODEL, BASELINE_MODEL = "medgemma", "qwen-baseline"
 NARRATIVE = ("67M crushing chest pain radiating to the left arm for 40 min, diaphoretic. HR 118, BP 88/60, RR 24, "

@@ -22,7 +22,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from app_harness import Served, serve
+from app_harness import Served, mocked_oauth_info, serve
 from triage_demo.labels import store as store_module
 from triage_demo.labels.service import LabelService
 from triage_demo.labels.store import LabelStore
@@ -44,55 +44,63 @@ def _stored(labels_dir: Path) -> list:
     return result.records
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path, Callable[[str], str]]]:
+class LoggedIn:
     """One app with OAuth logins for the validation and identity tests (each test labels its own cases)."""
+
+    def __init__(self, served: Served, labels_dir: Path) -> None:
+        self.served, self.labels_dir = served, labels_dir
+        self._cookies: dict[str, str] = {}
+        self._clients: dict[str, Client] = {}
+
+    def cookie(self, user: str) -> str:
+        """The session cookie of `user`, logged in once (the profile is read from the signed cookie)."""
+        if user not in self._cookies:
+            self._cookies[user] = self.served.login(user)
+        return self._cookies[user]
+
+    def client(self, user: str) -> Client:
+        if user not in self._clients:
+            self._clients[user] = self.served.client(self.cookie(user))
+        return self._clients[user]
+
+    def case_id(self, index: int) -> str:
+        """The `index`-th case of the first expert's queue as it was when first asked (stable per test)."""
+        return self.client("drada").predict(api_name="/label_queue")["cases"][index]["case_id"]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedIn]:
     labels_dir = tmp_path_factory.mktemp("labels")
     with pytest.MonkeyPatch.context() as mp:
         with serve(_settings(labels_dir), login=True, monkeypatch=mp) as served:
-            cookies: dict[str, str] = {}
-
-            def cookie(user: str) -> str:  # one login per user: the profile is read from the signed cookie
-                if user not in cookies:
-                    cookies[user] = served.login(user)
-                return cookies[user]
-
-            yield served, labels_dir, cookie
-
-
-def _open_case(served: Served, cookie: str, index: int) -> str:
-    cases = served.client(cookie).predict(api_name="/label_queue")["cases"]
-    return cases[index]["case_id"]
+            yield LoggedIn(served, labels_dir)
 
 
 # ---- invalid input -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("level", [0, 6, "two", None, 2.5, True], ids=["0", "6", "two", "null", "2.5", "true"])
-def test_invalid_levels_are_refused_by_every_label_endpoint(app, level: object) -> None:
-    served, labels_dir, cookie = app
-    before = len(_stored(labels_dir))
-    expert = served.client(cookie("drada"))
-    case_id = _open_case(served, cookie("drada"), 0)
+def test_invalid_levels_are_refused_by_every_label_endpoint(app: LoggedIn, level: object) -> None:
+    before = len(_stored(app.labels_dir))
+    case_id = app.case_id(0)
     with pytest.raises(AppError, match=r"ESI level must be an integer 1-5, got "):
-        expert.predict(case_id, level, "because", [], api_name="/label_submit")
+        app.client("drada").predict(case_id, level, "because", [], api_name="/label_submit")
     with pytest.raises(AppError, match=r"ESI level must be an integer 1-5, got "):
-        served.client(cookie("chief")).predict(case_id, level, "final", api_name="/label_adjudicate")
-    assert len(_stored(labels_dir)) == before
+        app.client("chief").predict(case_id, level, "final", api_name="/label_adjudicate")
+    assert len(_stored(app.labels_dir)) == before
 
 
 @pytest.mark.parametrize("rationale", ["", None, " \n\t "], ids=["empty", "null", "blank"])
-def test_a_rationale_is_required_for_labels_and_rulings(app, rationale: object) -> None:
-    served, labels_dir, cookie = app
-    before = len(_stored(labels_dir))
-    case_id = _open_case(served, cookie("drada"), 1)
+def test_a_rationale_is_required_for_labels_and_rulings(app: LoggedIn, rationale: object) -> None:
+    before = len(_stored(app.labels_dir))
+    case_id = app.case_id(1)
     with pytest.raises(AppError, match="rationale is required"):
-        served.client(cookie("drada")).predict(case_id, 2, rationale, [], api_name="/label_submit")
+        app.client("drada").predict(case_id, 2, rationale, [], api_name="/label_submit")
     with pytest.raises(AppError, match="rationale is required"):
-        served.client(cookie("chief")).predict(case_id, 2, rationale, api_name="/label_adjudicate")
+        app.client("chief").predict(case_id, 2, rationale, api_name="/label_adjudicate")
     # the page's own commit button says the same, on the page
-    page = served.page_event("commit", case_id, 2, rationale, [], cookie=cookie("drada"))
+    page = app.served.page_event("commit", case_id, 2, rationale, [], cookie=app.cookie("drada"))
     assert page.error is None and "rationale is required" in page.final[0]
-    assert len(_stored(labels_dir)) == before
+    assert len(_stored(app.labels_dir)) == before
 
 
 # ---- forged identities ---------------------------------------------------------------------------------------
@@ -104,19 +112,21 @@ FORGED_HEADERS = {"Authorization": f"Bearer {FORGED_TOKEN}", "X-Forwarded-User":
 
 
 def _forged_session_cookie(username: str) -> str:
-    """A session cookie with a profile claiming `username`, signed with the wrong key (Starlette's format)."""
-    from app_harness import mocked_oauth_info
+    """A well-formed session cookie whose profile claims `username`, signed as Starlette signs it but with a key
+    that is not the app's: what someone who guessed the format, but not the secret, can send."""
+    from itsdangerous import TimestampSigner
 
-    payload = base64.b64encode(json.dumps({"oauth_info": mocked_oauth_info(username)}).encode()).decode()
-    return f"session={payload}.{int(__import__('time').time())}.Zm9yZ2VkLXNpZ25hdHVyZQ"
+    payload = base64.b64encode(json.dumps({"oauth_info": mocked_oauth_info(username)}).encode())
+    return "session=" + TimestampSigner("not-the-apps-secret").sign(payload).decode()
 
 
 @pytest.mark.parametrize("who", ["anonymous", "mallory", "forged-cookie"])
-def test_a_forged_identity_cannot_label(app, who: str) -> None:
-    served, labels_dir, cookie = app
-    before = len(_stored(labels_dir))
-    case_id = _open_case(served, cookie("drada"), 2)
-    session = {"anonymous": None, "mallory": cookie("mallory"), "forged-cookie": _forged_session_cookie("drada")}[who]
+def test_a_forged_identity_cannot_label(app: LoggedIn, who: str) -> None:
+    served = app.served
+    before = len(_stored(app.labels_dir))
+    case_id = app.case_id(2)
+    session = {"anonymous": None, "mallory": app.cookie("mallory"),
+               "forged-cookie": _forged_session_cookie("drada")}[who]
     headers = {**FORGED_HEADERS, **({"Cookie": session} if session else {})}
     client = Client(served.url, headers=headers, oauth_token=FORGED_TOKEN, verbose=False, download_files=False)
     refusal = "mallory, who is not on the expert list" if who == "mallory" else "TRIAGE_LOCAL_ANNOTATOR"
@@ -130,38 +140,32 @@ def test_a_forged_identity_cannot_label(app, who: str) -> None:
     assert page.error is None and refusal in page.final[0]
     page = served.page_event("adjudicate", case_id, 1, "final", cookie=session, body={"oauth_token": FORGED_TOKEN})
     assert page.error is None and refusal in page.final[0]
-    assert len(_stored(labels_dir)) == before
+    assert len(_stored(app.labels_dir)) == before
 
 
 # ---- the same expert twice -----------------------------------------------------------------------------------
 
-def _dashboard(served: Served, cookie: str) -> dict:
-    return served.client(cookie).predict(api_name="/dashboard_data")
-
-
-def test_a_second_submission_supersedes_and_counts_once(app) -> None:
-    served, labels_dir, cookie = app
-    case_id = _open_case(served, cookie("nurse-kim"), 0)
-    expert = served.client(cookie("nurse-kim"))
+def test_a_second_submission_supersedes_and_counts_once(app: LoggedIn) -> None:
+    case_id = app.case_id(3)
+    expert = app.client("nurse-kim")
     first = expert.predict(case_id, 3, "looked stable", [], api_name="/label_submit")
     # A second commit through the API is refused; the page's revision (after seeing the models) supersedes.
     with pytest.raises(AppError, match="already labelled"):
         expert.predict(case_id, 2, "again", [], api_name="/label_submit")
-    page = served.page_event("revise", case_id, 2, "hypotensive on recheck", cookie=cookie("nurse-kim"))
+    page = app.served.page_event("revise", case_id, 2, "hypotensive on recheck", cookie=app.cookie("nurse-kim"))
     assert page.error is None and "Revised: your ESI is now 2" in page.final[0]
-    mine = [r for r in _stored(labels_dir) if r.case_id == case_id and r.annotator == "nurse-kim"]
+    mine = [r for r in _stored(app.labels_dir) if r.case_id == case_id and r.annotator == "nurse-kim"]
     assert [r.expert_esi for r in mine] == [3, 2]  # both kept, in order
     assert mine[1].supersedes == first["record_id"]
-    data = _dashboard(served, cookie("nurse-kim"))
+    data = expert.predict(api_name="/dashboard_data")
     row = next(a for a in data["annotators"] if a["annotator"] == "nurse-kim")
     assert row["labels"] == 1 and row["levels"] == {"2": 1}  # one vote, the revised level
 
 
-def test_a_double_click_stores_at_most_what_it_acknowledges_and_votes_once(app) -> None:
+def test_a_double_click_stores_at_most_what_it_acknowledges_and_votes_once(app: LoggedIn) -> None:
     """Eight simultaneous commits of one expert on one case (a double-click, two tabs, a retrying script)."""
-    served, labels_dir, cookie = app
-    case_id = _open_case(served, cookie("drada"), 5)
-    client = served.client(cookie("drada"))
+    case_id = app.case_id(5)
+    client = app.client("drada")
 
     def commit(i: int) -> dict | str:
         try:
@@ -174,11 +178,11 @@ def test_a_double_click_stores_at_most_what_it_acknowledges_and_votes_once(app) 
     accepted = [o for o in outcomes if isinstance(o, dict)]
     refused = [o for o in outcomes if isinstance(o, str)]
     assert accepted and all("already labelled" in r for r in refused), refused
-    mine = [r for r in _stored(labels_dir) if r.case_id == case_id and r.annotator == "drada"]
+    mine = [r for r in _stored(app.labels_dir) if r.case_id == case_id and r.annotator == "drada"]
     assert sorted(r.record_id for r in mine) == sorted(a["record_id"] for a in accepted)  # nothing unacknowledged
     from triage_demo.labels.aggregate import consensus
 
-    (case,) = [c for c in consensus(_stored(labels_dir)) if c.case_id == case_id]
+    (case,) = [c for c in consensus(_stored(app.labels_dir)) if c.case_id == case_id]
     assert case.annotators.count("drada") == 1 and sum(case.votes.values()) == 1
     latest = max(mine, key=lambda r: (r.timestamp, r.record_id))
     assert case.esi == latest.expert_esi  # the newest submission is the vote

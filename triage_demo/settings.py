@@ -55,6 +55,7 @@ class Settings:
     examples_path: Path = field(default_factory=lambda: Path("examples/cases.jsonl"))  # the Triage tab's picker
     concurrency: int = 64  # simultaneous triage events (the GPU server batches)
     queue_size: int = 256
+    session_capacity: int = 1000  # sessions whose UI state Gradio keeps (~0.2 MB each; every /call API request is one)
     rate_limit_per_minute: int = 30  # triage calls per user per minute
     baseline_wait_s: float = 15.0  # once the primary has answered, how long the page/API waits for the baseline
     batch_max_rows: int = 500  # rows per uploaded file on the Batch tab

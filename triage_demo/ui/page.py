@@ -89,4 +89,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "js": JS,
         "footer_links": ["api", "gradio"],
         "max_threads": settings.concurrency + batch_tab.BATCH_CONCURRENCY + OTHER_EVENTS,
+        # Gradio keeps each session's copy of the page config (~0.2 MB here) for the last 10,000 sessions by
+        # default, and a sessionless `/call/...` API request is a new session: ~2 GB for an API client's loop.
+        "state_session_capacity": settings.session_capacity,
     }
