@@ -28,6 +28,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from triage_demo.testing.processes import stop  # noqa: E402 (needs the path above)
+
 NARRATIVE = (
     "A 67-year-old man arrives by ambulance with crushing chest pain radiating to the left arm for 40 minutes, "
     "diaphoretic. HR 118, BP 88/60, RR 24, SpO2 91% on room air. History of MI. Pain 9/10."
@@ -90,12 +92,7 @@ def app_process(env: dict[str, str]) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 async def _call_app(http: httpx.AsyncClient, session: str | None) -> float:

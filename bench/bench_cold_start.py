@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from triage_demo.testing.processes import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 HELLO = """
@@ -51,11 +53,7 @@ def time_to_200(script: Path, env_extra: dict[str, str], timeout_s: float = 120.
                 time.sleep(0.05)
         raise TimeoutError(f"{script.name} did not answer 200 within {timeout_s} s")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def main() -> None:

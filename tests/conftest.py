@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from triage_demo.testing.fake_openai_server import running
+from triage_demo.testing.processes import stop
 
 SERVE_STARTUP_S = 120.0  # imports + model load on 2 busy cores; usually ~10 s
 
@@ -74,12 +75,7 @@ def openai_server_url(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFac
             time.sleep(0.25)
         yield url + "/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ against a FAKE SGLang admin endpoint (SGLang needs a GPU)."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loopback import JSONHandler, LoopbackServer
 from triage_demo.evaluate import Case, evaluate
 from triage_demo.train import gate
 from triage_demo.train.config import GateConfig
@@ -94,7 +93,7 @@ def test_a_candidate_that_cannot_load_is_an_error_not_a_score(tiny_model_dir, tm
 # --- promotion -------------------------------------------------------------------------------------------------
 
 
-class FakeSGLangAdmin:
+class FakeSGLangAdmin(LoopbackServer):
     """FAKE of SGLang's `POST /update_weights_from_disk` (sglang.srt.entrypoints.http_server): JSON body
     {model_path, load_format?, weight_version?, ...}; 200 {"success": true, "message", "num_paused_requests"} or
     400 with success false when the weights cannot be loaded; 401 without the server's --api-key."""
@@ -103,18 +102,7 @@ class FakeSGLangAdmin:
         self.calls: list[dict[str, Any]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.calls.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
@@ -129,18 +117,7 @@ class FakeSGLangAdmin:
                     self._reply(400, {"success": False, "num_paused_requests": 0,
                                       "message": f"Failed to get weights iterator: {body['model_path']}"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakeSGLangAdmin":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
 
 
 @pytest.fixture

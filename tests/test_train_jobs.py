@@ -13,13 +13,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loopback import JSONHandler, LoopbackServer
 from triage_demo.train import jobs
 from triage_demo.train.config import ScheduleConfig
 
@@ -29,7 +28,7 @@ RUN_ARGS = ["--model", "alice/medgemma-esi", "--labels", "alice/esi-labels", "--
             "--output", "/tmp/retrain", "--min-new-cases", "50"]
 
 
-class FakeJobsApi:
+class FakeJobsApi(LoopbackServer):
     """FAKE of the Hub's Jobs endpoints (see module docstring). `requests` records (method, path, headers, body)."""
 
     def __init__(self, user: str = "alice") -> None:
@@ -37,18 +36,7 @@ class FakeJobsApi:
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _reply(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def _authorised(self) -> bool:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._reply(401, {"error": "Invalid credentials in Authorization header"})
@@ -87,18 +75,7 @@ class FakeJobsApi:
                     "owner": {"id": "u1", "name": namespace, "type": "user"},
                 })
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakeJobsApi":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
 
 
 @pytest.fixture

@@ -48,6 +48,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from triage_demo.testing.processes import stop
+
 MODES = ("ok", "sleep", "hang", "status", "non-json", "cut", "garbage", "ignore-extras", "no-accept")
 
 #: The model card's output format, spelled out as the model writes it (independent of the package's code).
@@ -410,12 +412,7 @@ def running(*args: str) -> Iterator[str]:
             raise RuntimeError(f"FakeSGLangServer did not start with arguments {args}")
         yield line.rsplit("listening on ", 1)[1].strip()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, grace_s=5)
 
 
 def main(argv: list[str] | None = None) -> int:
