@@ -284,10 +284,11 @@ LEAD_HOLDOUT = [json.loads(line) for line in (ROOT / "tests/data/esi_lead_holdou
 
 #: 249 narratives written in batches; each batch was scored before the engine was fixed for it (a dev set).
 DEV = [json.loads(line) for line in (ROOT / "tests/data/esi_dev.jsonl").read_text().splitlines() if line.strip()]
+DEV2 = [json.loads(line) for line in (ROOT / "tests/data/esi_dev2.jsonl").read_text().splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("name, cases", [("examples", CASES), ("holdout", HOLDOUT), ("lead-holdout", LEAD_HOLDOUT),
-                                         ("dev", DEV)])
+                                         ("dev", DEV), ("dev2", DEV2)])
 def test_accuracy_bar(name: str, cases: list[dict]) -> None:
     """The issue's bar, scored by the project's evaluator: exact >= 65 %, adjacent >= 95 %, ESI 1-2 sensitivity
     >= 95 %, and no ESI 1 case predicted below ESI 2."""

@@ -95,15 +95,17 @@ def obstetric(ctx: Context, reading: Reading, out: Collector) -> None:
         if unstable or ctx.hit(L.HEAVY_BLEED) is not None:
             out.add("B.obstetric_bleed", "B", "heavy or destabilising bleeding in pregnancy/postpartum", bleed, 2)
     preg = ctx.hit(L.PREGNANT)
+    severe_bp = (v.sbp is not None and v.sbp >= 160) or (v.dbp is not None and v.dbp >= 110)
+    if severe_bp and (preg is not None or ctx.hit(L.POSTPARTUM) is not None):
+        # pre-eclampsia also presents in the first weeks after delivery
+        out.add("B.preeclampsia", "B", "severe-range blood pressure in pregnancy/postpartum", reading.spans["sbp"], 2)
     if preg is None:
         return
-    if (v.sbp is not None and v.sbp >= 160) or (v.dbp is not None and v.dbp >= 110):
-        out.add("B.preeclampsia", "B", "severe-range blood pressure in pregnancy", reading.spans["sbp"], 2)
     weeks = None
     if (g := ctx.hit(L.GEST_WEEKS)) is not None:
         m = L.GEST_WEEKS.regex.match(ctx.low, g.start)
         if m is not None:
-            weeks = int(m.group("w") or m.group("w2") or m.group("w3") or m.group("w4"))
+            weeks = int(next(w for w in m.group("w", "w2", "w3", "w4", "w5") if w))
     if weeks is None or weeks < 20:
         faint = ctx.first(L.SYNCOPE, L.DIZZY)
         unstable = (v.hr is not None and v.hr > 100) or (v.sbp is not None and v.sbp < 100)
@@ -142,7 +144,7 @@ def simple_terms(ctx: Context, reading: Reading, out: Collector) -> None:
 
 
 def psych(ctx: Context, reading: Reading, out: Collector) -> None:
-    si = ctx.hit(L.SUICIDAL)
+    si = ctx.hit(L.SUICIDAL) or ctx.hit(L.SELF_HARM_INTENT)
     if si is None:
         return
     plan = ctx.hit(L.SUICIDE_PLAN)
@@ -321,6 +323,8 @@ def vital_extremes(ctx: Context, reading: Reading, out: Collector) -> None:
     band = band_for(age)
     if v.sbp is not None and v.sbp < hypotension_sbp(age) and not out.fired("A.shock"):
         out.add("B.hypotension", "B", f"hypotension (SBP {v.sbp})", reading.spans["sbp"], 2, 2)
+    elif v.sbp is None and not out.fired("A.shock") and (s := ctx.hit(L.HYPOTENSIVE)) is not None:
+        out.add("B.hypotension", "B", f"hypotension ({ctx.snippet(s)})", s, 2, 2)
     if v.hr is not None and v.hr > 0 and not out.fired("A.bradycardia"):
         slow = 40 if (age is None or age >= 8) else 60 if age >= 1 else 80
         if v.hr < slow:

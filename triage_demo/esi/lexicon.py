@@ -38,7 +38,13 @@ BLEEDING_A = term("bleeding_a", r"\b(?:tourniquets?|arterial bleed\w*|spurting|p
                                 r"uncontrollably|heavily through))\b")
 RESUSCITATION = term("resuscitation", r"\b(?:blood transfusion|transfus\w+|units? of (?:prbcs?|blood|packed)|prbcs?|"
                                       r"fluid resuscitation|wide open fluids|vasopressors?|pressors?|dopamine|"
-                                      r"norepinephrine|levophed|push[- ]dose)\b")
+                                      r"norepinephrine|norepi|levophed|vasopressin|phenylephrine|neo-?synephrine|epi(?:nephrine)? "
+                                      r"(?:drip|infusion)|push[- ]dose|massive transfusion|mtp\b)\b")
+SHOCK_NAMED = term("shock_named", r"\b(?:(?:septic|cardiogenic|hypovol(?:a)?emic|distributive|obstructive|"
+                                  r"anaphylactic|neurogenic|spinal) shock|in shock|shocky)\b")
+HYPOTENSIVE = term("hypotensive", r"\b(?:(?<!orthostatic )(?<!postural )(?:hypotensive|hypotension)|soft (?:bp|blood "
+                                  r"pressures?|pressures)|(?:bp|blood pressure|pressures?) (?:is |are |has been |keeps )?"
+                                  r"(?:soft|dropping|tanking|crashing|low))\b")
 NALOXONE = term("naloxone", r"\b(?:naloxone|narcan)\b")
 DEXTROSE = term("dextrose", r"\b(?:d50|d10|dextrose 50|amp of dextrose|iv dextrose|glucagon)\b")
 ATROPINE = term("atropine", r"\batropine\b")
@@ -124,10 +130,14 @@ POSTERIOR_SIGN = term("posterior_sign", r"\b(?:ataxi\w*|falling to (?:the |one )
 STROKE_WORD = term("stroke_word", r"\b(?:(?<!heat )(?<!sun)stroke|cva|tia|transient ischemic attack)\b")
 PREGNANT = term("pregnant", r"\b(?:pregnant|pregnancy(?! test)|g\d+\s?p\d+|positive (?:home )?(?:pregnancy |urine )?(?:test|upt|hcg)|"
                             r"(?:upt|hcg|pregnancy test) (?:is |was )?positive|\d+ weeks? (?:since (?:her |the )?lmp|"
-                            r"gestation|ga\b)|missed (?:her )?(?:last )?period|late period|ectopic)\b", historical=True)
+                            r"gestation|ga\b)|missed (?:her )?(?:last )?period|late period|ectopic|iup\b|intrauterine pregnancy|gravid|"
+                            r"primigravida|multigravida|(?:♀|female|woman|f|pt|patient),? (?:is |at )?(?:1[3-9]|[23]\d|"
+                            r"4[0-2]) ?(?:wks?|weeks?)\b(?! ago| of| post| s/p| after| history| hx))\b", historical=True)
 GEST_WEEKS = term("gest_weeks", r"\b(?P<w>\d{1,2})\s*(?:weeks?|wks?)\s*(?:pregnant|gestation|ga\b|since (?:her |the )?"
                                 r"lmp)|\blmp (?:was )?(?:about )?(?P<w2>\d{1,2})\s*weeks? ago|\bpregnant,? (?:at |about )?"
-                                r"(?P<w3>\d{1,2})\s*(?:weeks?|wks?)\b|\bat (?P<w4>\d{1,2}) ?(?:weeks?|wks?)\b", historical=True)
+                                r"(?P<w3>\d{1,2})\s*(?:weeks?|wks?)\b|\bat (?P<w4>\d{1,2}) ?(?:weeks?|wks?)\b|(?:♀|female|woman|\bf|\bpt|"
+                                r"\bpatient),? (?:is )?(?P<w5>1[3-9]|[23]\d|4[0-2]) ?(?:wks?|weeks?)\b(?! ago| of| post| "
+                                r"s/p| after| history| hx)", historical=True)
 ABD_PAIN = term("abd_pain", r"\b(?:abd(?:ominal)? (?:pain|cramp\w*|discomfort|tenderness)|belly (?:pain|ache)|"
                             r"stomach (?:pain|ache)|stomachache|tummy ache|pelvic pain|(?:lower|upper) quadrant "
                             r"(?:abdominal )?pain|(?:rlq|llq|ruq|luq) (?:pain|tenderness)|lower (?:abdominal|abd) \w+|"
@@ -141,18 +151,29 @@ TESTIS = term("testis", r"\b(?:testic\w+ (?:pain|swelling)|(?:pain|swelling) (?:
                         r"(?:testicle|testis|scrotum)|scrotal (?:pain|swelling)|torsion|(?:left|right|swollen) "
                         r"(?:testicle|testis))\b")
 IMMUNOCOMP = term("immunocomp", r"\b(?:chemo\w*|neutropeni\w*|oncology|leuk(?:a)?emi\w*|lymphoma|transplant\w*|"
-                                r"immunosuppress\w*|immunocompromised|on steroids|bone marrow|hiv|aids|splenectomy|"
+                                r"immunosuppress\w*|immunocompromised|on steroids|(?:on|takes|taking) (?:chronic |daily )?"
+                                r"(?:prednisone|steroids|methotrexate|tacrolimus|cyclosporine|mycophenolate|cellcept|"
+                                r"humira|adalimumab|infliximab|remicade|rituximab|biologics?)|bone marrow|hiv|aids|splenectomy|"
                                 r"asplenia|sickle cell|on (?:active )?treatment for (?:\w+ )?cancer)\b", historical=True)
 FEVER = term("fever", r"\b(?:fevers?|febrile|pyrexi\w*|hyperthermi\w*|feverish|spiking temps?)\b")
 SUICIDAL = term("suicidal", r"\b(?:suicid\w*|kill(?:ing)? (?:him|her|them|my)sel(?:f|ves)|end(?:ing)? (?:his|her|"
                             r"their|my) (?:own )?life|take (?:his|her|their|my) own life|self[- ]harm\w*|si\b|si/hi|"
                             r"homicid\w*|(?:kill|hurt|harm) (?:someone|somebody|others|people|(?:his|her|their) \w+)|"
-                            r"wants? to die|better off dead|voices telling (?:him|her|them|me) to (?:kill|hurt|harm))\b")
+                            r"want(?:s|ed|ing)? to die|better off dead|voices telling (?:him|her|them|me) to (?:kill|hurt|harm))\b")
+# Self-harm intent in the patient's own words, for notes that never say "suicidal" (checked after SUICIDAL, so a
+# note that does say it keeps that word as the evidence).
+SELF_HARM_INTENT = term("self_harm_intent", r"\b(?:end (?:it all|things)|(?:kill(?:ing)?|shoot(?:ing)?|hang(?:ing)?|"
+                                            r"hurt(?:ing)?|cut(?:ting)?|stab(?:bing)?|drown(?:ing)?|poison(?:ing)?|"
+                                            r"off(?:ing)?) (?:my|him|her|them)sel(?:f|ves)|(?:doesn't|does not|don't|"
+                                            r"do not|didn't|did not) want to (?:live|be alive|wake up)|no reason to "
+                                            r"live|wish(?:es|ed)? (?:he|she|they|i) (?:was|were) dead)\b")
 SUICIDE_PLAN = term("suicide_plan", r"\b(?:plans?|planned|planning|intent|intends|going to|will (?:hang|shoot|jump|"
                                     r"overdose|kill)|hang (?:him|her|them)sel\w*|shoot (?:him|her|them)sel\w*|"
                                     r"jump (?:off|from)|saving (?:up )?(?:his |her |their )?(?:pills|medications)|"
                                     r"stockpil\w*|access to (?:a )?(?:gun|firearm|weapon)s?|(?:suicide )?note|"
-                                    r"attempt\w*|tried to (?:kill|hang|overdose|cut|end)|cut (?:his|her|their) wrists?|"
+                                    r"attempt\w*|tried to (?:kill|hang|overdose|cut|end)|cut(?:ting)? (?:his|her|their|my) wrists?|"
+                                    r"(?:has|have|owns?|got|keeps?) (?:a |his |her |their |my )?(?:loaded )?(?:gun|"
+                                    r"firearm|rifle|pistol|handgun)s?|"
                                     r"took (?:a bottle|an overdose|\d+ pills|all (?:of )?(?:his|her|their) pills)|"
                                     r"rope|bridge)\b")
 VIOLENT = term("violent", r"\b(?:violent|combative|threatening (?:staff|others|to (?:kill|hurt))|danger to "
@@ -169,7 +190,7 @@ HIGH_MECHANISM = term("high_mechanism", r"\b(?:roll-?over|rolled (?:over|several
                                         r"accident|collision|vs)|(?:mvc|mva|crash|collision) at (?:highway|high) speed|"
                                         r"high[- ]speed (?:mvc|mva|collision|crash|accident)|thrown from|extricat\w*|"
                                         r"death in (?:the )?same vehicle|fatality at (?:the )?scene|"
-                                        r"(?:2nd|3rd|second|third|two|three)[- ](?:floor|stor(?:y|ies))|"
+                                        r"(?:2nd|3rd|second|third|two|three|[2-9])[- ]?(?:floor|stor(?:y|ey|ies))|"
                                         r"fell from (?:a |the )?(?:roof|balcony|height))\b")
 FALL_HEIGHT = term("fall_height", r"\b(?:fell|fall(?:en)?|fall from|jumped)\b[^.;\n]{0,25}?\b(?P<h>\d{1,3})\s*"
                                   r"(?P<u>feet|foot|ft|meters?|metres?|m)\b|\b(?P<h2>\d{1,3})\s*-?\s*(?P<u2>feet|foot|ft|"
@@ -209,14 +230,17 @@ RESP_DISTRESS = term("resp_distress", r"\b(?:respiratory distress|resp distress|
                                       r"(?:full )?sentences|increased work of breathing|working hard to breathe|"
                                       r"stridor|stridorous)\b")
 ALLERGY_CONTEXT = term("allergy_context", r"\b(?:allerg\w*|anaphyla\w*|bee sting|stung|sting|hives|urticaria|peanuts?|"
-                                          r"shellfish|tree nuts?|penicillin|after eating|ate (?:a |some )?)\b",
+                                          r"shellfish|tree nuts?|penicillin|after eating|ate (?:a |some )?|ace[- ]?inhibitors?|acei|"
+                                          r"lisinopril|enalapril|ramipril|benazepril|captopril|quinapril)\b",
                        historical=True)
 AIRWAY_SWELLING = term("airway_swelling", r"\b(?:throat (?:is )?(?:closing|tight\w*|swelling|swollen|feels? tight)|"
                                           r"(?:tongue|lips?|face|facial|uvula|mouth) (?:is |are )?(?:swelling|swollen)|"
                                           r"swelling of (?:the |her |his )?(?:lips?|tongue|face|throat|mouth)|"
-                                          r"angioedema|stridor|hoarse\w*|difficulty (?:breathing|swallowing)|wheez\w*|"
+                                          r"swollen (?:tongue|lips?|throat|uvula|mouth)|angioedema|stridor|hoarse\w*|difficulty (?:breathing|swallowing)|wheez\w*|"
                                           r"trouble breathing|can't breathe|cannot breathe)\b")
-OVERDOSE = term("overdose", r"\b(?:overdos\w*|od'?d|took (?:a bottle|a handful|an entire bottle|all (?:of )?(?:his|her|"
+OVERDOSE = term("overdose", r"\b(?:overdos\w*|od'?d|(?:whole|entire|full|half a) (?:bottle|pack\w*|box|"
+                            r"blister pack|strip)s? of|(?:handful|fistful|bunch|pile) of (?:\w+ ){0,2}(?:pills|"
+                            r"tablets|tabs|meds|medications?|capsules)|took (?:a bottle|a handful|an entire bottle|all (?:of )?(?:his|her|"
                             r"their|the|my) (?:pills|meds|medications|tablets)|\d+ (?:pills|tablets|tabs))|(?:swallowed|"
                             r"ingested|ingestion of|got into|drank|ate)\b[^.;]{0,40}?\b(?:pills?|tablets?|tabs|"
                             r"medications?|meds|medicine|pill ?box|bleach|cleaner|detergent pods?|laundry pods?|button "
@@ -236,7 +260,8 @@ INTOX = term("intox", r"\b(?:intoxicated|drunk|etoh|smells? (?:of|like) alcohol|
                       r"inebriated)\b")
 DIABETIC = term("diabetic", r"\b(?:diabet\w*|dm\b|t1dm|t2dm|iddm|niddm|insulin)\b", historical=True)
 HYPOGLYCEMIA = term("hypoglycemia", r"\b(?:hypoglyc(?:a)?emi\w*|low (?:blood )?sugar|sugar (?:is |was )?low)\b")
-THUNDERCLAP = term("thunderclap", r"\b(?:worst headache|thunderclap|sudden(?:-onset| onset)? (?:severe |worst |"
+THUNDERCLAP = term("thunderclap", r"\b(?:worst headache|worst (?:ha|h/a|head ?ache|head pain)(?: of (?:his |"
+                                  r"her |my |their )?life)?|thunderclap|sudden(?:-onset| onset)? (?:severe |worst |"
                                   r"explosive )?headache|headache (?:that )?came on (?:suddenly|abruptly|all at once)|"
                                   r"explosive headache|headache (?:of )?sudden onset|abrupt(?:-| )onset (?:of )?(?:a )?"
                                   r"(?:severe )?headache|headache (?:that )?(?:began|started|came on) (?:abruptly|suddenly|"
@@ -254,7 +279,9 @@ ARM_BP_DIFF = term("arm_bp_diff", r"\b(?:right|left) arm\b[^.;]{0,20}\d{2,3}\s*/
 PE_SIGN = term("pe_sign", r"\b(?:pulmonary embol\w*|pleuritic|hemoptysis|haemoptysis|coughing (?:up )?blood|"
                           r"sudden (?:onset )?(?:shortness of breath|sob|dyspnea|breathlessness))\b")
 PE_RISK = term("pe_risk", r"\b(?:post-?partum|recent(?:ly)? (?:surgery|delivered|gave birth|c-section)|after (?:surgery|"
-                          r"a long)|post-?op\w*|long (?:flight|car ride|drive|trip|haul)|immobili[sz]\w*|"
+                          r"a long)|post-?op\w*|long[- ](?:flight|car ride|drive|trip|haul)|immobili[sz]\w*|"
+                          r"(?:international|transatlantic|transpacific|overseas|cross-country) flight|(?:just |"
+                          r"recently )?flew (?:back |home |in )?from|plane ride|"
                           r"birth control|oral contraceptives?|ocps?|estrogen|calf (?:pain|swelling|tenderness)|"
                           r"(?:leg|calf) swelling|swollen (?:leg|calf)|dvt|blood clots?|cancer|malignan\w*|weeks? "
                           r"(?:postpartum|after delivery))\b", historical=True)
@@ -287,12 +314,14 @@ VISION_THREAT = term("vision_threat", r"\b(?:(?:sudden|acute)(?:,? \w+){0,2} (?:
                                       r"burn|exposure) (?:to|in|into) (?:the |his |her |both )?eyes?|(?:bleach|acid|"
                                       r"alkali|lye|cleaner|chemical) (?:splashed )?(?:in|into) (?:the |his |her |both )?"
                                       r"eyes?|penetrating eye|globe (?:injury|rupture)|ruptured globe|acute angle|"
-                                      r"halos around lights)\b")
+                                      r"halos(?: around lights)?|hyph(?:a)?ema)\b")
 LIMB_ISCHEMIA = term("limb_ischemia", r"\b(?:(?:cold|pale|pulseless|mottled|blue|dusky)(?:,| and)? (?:(?:cold|pale|"
                                       r"pulseless|blue)(?:,| and)? )?(?:left |right )?" + _LIMB + r"|(?:absent|no|"
                                       r"weak|diminished|non-?palpable|cannot (?:find|palpate|feel)(?: a)?) (?:distal |"
                                       r"pedal |radial |dorsalis pedis |dp |pt |femoral |popliteal )?pulses? (?:in|to)"
                                       r"|(?:absent|non-?palpable) (?:distal |pedal |dorsalis pedis |dp |pt )pulses?|"
+                                      r"|" + _LIMB + r" (?:is |are |feels |looks )?(?:cold|pale|blue|dusky|mottled|pulseless)(?:,| and|,? "
+                                      r"with)+ (?:cold|pale|blue|dusky|mottled|numb|pulseless|no pulses?|absent pulses?)|"
                                       r"compartment syndrome|pain out of proportion|necroti[sz]ing|crepitus)\b")
 AMPUTATION = term("amputation", r"\b(?:amputat\w*|severed|degloving|degloved)\b")
 MAJOR_BURN = term("major_burn", r"\b(?:(?P<pct>\d{1,2})\s*%\s*(?:tbsa|bsa|body surface|of (?:his|her|the|their) "
@@ -316,10 +345,13 @@ SEVERE_PAIN_SIGN = term("severe_pain_sign", r"\b(?:writhing|doubled over|screami
                                             r"excruciating|unbearable|agoni[sz]ing)\b")
 SICKLE = term("sickle", r"\b(?:sickle cell|sickle|hbss|vaso-?occlusive)\b", historical=True)
 PAIN_WORD = term("pain_word", r"\b(?:pain\w*|crisis|ache\w*|hurts?)\b")
-PRIAPISM = term("priapism", r"\b(?:priapism|erection (?:lasting|for) \d+)\b")
+PRIAPISM = term("priapism", r"\b(?:priapism|erection (?:lasting|for|x|>|over) ?\d+|(?:painful|persistent|"
+                                r"prolonged) erection)\b")
 CAUDA = term("cauda", r"\b(?:saddle (?:an(?:a)?esthesia|numbness)|numbness (?:in|around) (?:the )?(?:groin|perineum|"
                       r"buttocks|inner thighs)|(?:urinary|bowel|bladder) (?:incontinence|retention)|loss of (?:bladder|"
-                      r"bowel) control|incontinen\w*|(?:both|bilateral) legs? (?:are )?(?:weak\w*|numb\w*)|(?:new )?leg "
+                      r"bowel) control|incontinen\w*|(?:both|bilateral) legs? (?:are )?(?:weak\w*|numb\w*)|(?:numbness|"
+                      r"weakness|tingling) (?:in |of )?(?:both|bilateral) legs|(?:can't|cannot|unable to) (?:pee|"
+                      r"urinate|void)|(?:new )?leg "
                       r"weakness|(?:can't|cannot|unable to) (?:move|feel) (?:his |her |their |both )?(?:legs|arms)|"
                       r"paraly[sz]\w*)\b")
 BACK_PAIN = term("back_pain", r"\b(?:back (?:pain|ache)|backache|lumbar pain|(?:lower|upper|mid) back|"
@@ -344,10 +376,16 @@ HIGH_RISK_WORD = term("high_risk_word", r"\b(?:ectopic|torsion|aortic dissection
                                         r"compartment syndrome|tension pneumothorax|pneumothorax|"
                                         r"placental abruption|abruption|pre-?eclampsia|eclampsia|"
                                         r"heat stroke|serotonin syndrome|neuroleptic malignant|"
-                                        r"mesenteric ischemia|bowel perforation|free air|"
+                                        r"mesenteric ischemia|bowel perforation|free air|peritonitis|peritoneal signs|rigid (?:abdomen|belly)|"
+                                        r"board[- ]like (?:abdomen|belly)|(?:abdomen|belly) (?:is )?rigid|acute abdomen|"
+                                        r"carbon monoxide|co (?:poisoning|exposure|toxicity)|cyanide|"
+                                        r"snake ?bite|bitten by a snake|rattle ?snake|copperhead|cottonmouth|"
+                                        r"envenomation|black widow|scorpion sting|"
                                         r"ruptured (?:appendix|spleen|aneurysm)|stemi|status asthmaticus)\b")
 POSTPARTUM = term("postpartum", r"\b(?:post-?partum|(?:days?|weeks?) after (?:delivery|giving birth|her c-section)|"
-                                r"recently delivered|gave birth)\b", historical=True)
+                                r"recently delivered|gave birth|(?:pp|postpartum|post-partum) day \d+|pod \d+ (?:after|from|s/p) "
+                                r"(?:delivery|c-?section)|s/p (?:nsvd|svd|vaginal delivery|c-?section|delivery))\b",
+                   historical=True)
 ILL_APPEARING = term("ill_appearing", r"\b(?:ill[- ]appearing|toxic[- ]appearing|appears (?:acutely |very )?(?:ill|toxic|"
                                       r"septic)|looks (?:very |really )?(?:sick|unwell|septic|toxic))\b")
 PREG_LATE_RED = term("preg_late_red", r"\b(?:vaginal bleeding|bleeding|abdominal pain|contractions|leaking fluid|"

@@ -10,9 +10,9 @@ circulation and arrest interventions are never downgraded this way. Oxygen by ca
 ECGs, IV access, aspirin, nitroglycerin, antibiotics, analgesia and nebulisers are not life-saving
 interventions and are not looked for here.
 
-Floors: 1 for pulseless/arrest, apnoea, intubation or BVM, GCS <= 8, P/U on AVPU, SpO2 < 85 % or < 90 % with
-respiratory distress; 2 for the other Step A findings (the level is certain to be high, the exact 1-vs-2 call
-is a nurse's).
+Floors: 1 for pulseless/arrest, apnoea or agonal breathing, intubation or BVM, GCS <= 8, P/U on AVPU, SpO2 < 85 %
+or < 90 % with respiratory distress; 2 for the other Step A findings (the level is certain to be high, the exact
+1-vs-2 call is a nurse's).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _breathing(ctx: Context, reading: Reading, out: Collector) -> None:
         out.add("A.airway_threat", "A", "stridor with a burn/inhalation injury, or with secretions and hypoxia",
                 stridor, 1, 2)
     if (s := ctx.hit(L.AGONAL)) is not None:
-        out.add("A.agonal", "A", "agonal / gasping respirations", s, 1, 2)
+        out.add("A.agonal", "A", "agonal / gasping respirations", s, 1, 1)
     severe = ctx.hit(L.SEVERE_RESP)
     if severe is None and ctx.hit(L.RESP_CONTEXT) is not None:
         severe = ctx.hit(L.UNABLE_TO_SPEAK)
@@ -165,8 +165,20 @@ def _circulation(ctx: Context, reading: Reading, out: Collector) -> None:
         racing = v.hr is not None and v.hr >= band.hr_severe
         if racing or _altered(ctx, reading) is not None:
             out.add("A.shock", "A", f"shock: {ctx.snippet(poor)} with tachycardia or altered mental status", poor, 1, 2)
+    if (s := ctx.hit(L.SHOCK_NAMED)) is not None:
+        out.add("A.shock", "A", f"shock named in the note ({ctx.snippet(s)})", s, 1, 2)
+    # "hypotensive" / "BP soft" without a number: shock when it comes with tachycardia, poor perfusion or altered
+    # mental status (the same companions as a measured low SBP); alone it is a Step B finding.
+    worded = ctx.hit(L.HYPOTENSIVE) if v.sbp is None else None
+    if worded is not None:
+        companion = ((v.hr is not None and v.hr > band.hr) or ctx.hit(L.HYPOPERFUSION) is not None
+                     or _altered(ctx, reading) is not None)
+        if companion:
+            out.add("A.shock", "A", f"shock: {ctx.snippet(worded)} with tachycardia, poor perfusion or altered "
+                    "mental status", worded, 1, 2)
     if v.hr is not None and 0 < v.hr < (40 if (age is None or age >= 8) else 60):
-        unstable = (v.sbp is not None and v.sbp < hypotension_sbp(age)) or ctx.hit(L.HYPOPERFUSION) is not None
+        unstable = ((v.sbp is not None and v.sbp < hypotension_sbp(age)) or worded is not None
+                    or ctx.hit(L.HYPOPERFUSION) is not None)
         if unstable or _altered(ctx, reading) is not None:
             out.add("A.bradycardia", "A", f"unstable bradycardia (HR {v.hr})", reading.spans["hr"], 1, 2)
 

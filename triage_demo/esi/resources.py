@@ -134,6 +134,11 @@ PSYCHOSIS = term("psychosis", r"\b(?:hallucinat\w*|hear(?:s|ing) voices|psychosi
                               r"withdrawal)\b")
 NECK_BACK_TRAUMA = term("neck_back_trauma", r"\b(?:neck|back) pain after (?:a |an )?(?:mvc|mva|car accident|"
                                             r"crash|collision|fall)\b")
+NECK_PAIN = term("neck_pain", r"\b(?:neck|c-?spine|cervical spine) (?:pain|tenderness)|(?:neck|c-?spine) (?:&|and) "
+                              r"\w+ (?:pain|tenderness)|pain (?:in|to) (?:the |his |her )?neck\b")
+SPINE_PRECAUTIONS = term("spine_precautions", r"\b(?:c-?collar|cervical collar|backboard|spinal precautions|spinal "
+                                              r"immobili[sz]\w*|spine boarded|in a collar|(?:c-?)?spine "
+                                              r"(?:precautions|immobili[sz]ed))\b")
 SEVERE_WORD = term("severe_word", r"\b(?:severe|excruciating|unbearable)\b")
 MINOR = term("minor", r"\b(?:sore throat|pharyngitis|strep|tonsil\w*|runny nose|congestion|cold|cough|uri\b|flu-like|"
                       r"sinus\w*|ear ?(?:pain|ache)|(?:pulling|tugging) (?:at )?(?:his |her |their )?(?:left |right )?ears?|"
@@ -403,6 +408,9 @@ def injuries(ctx: Context, reading: Reading, p: Prediction) -> None:
             p.add(CONSULT, red, "facial fracture with functional deficit")
     if (s := ctx.hit(NECK_BACK_TRAUMA)) is not None:
         p.add(XRAY, s, "spine imaging after trauma")
+    if (s := ctx.hit(SPINE_PRECAUTIONS)) is not None or (
+            (s := ctx.hit(NECK_PAIN)) is not None and ctx.hit(L.CRASH) is not None):
+        p.add(IMAGING, s, "CT of the spine after a vehicle crash or spinal immobilisation")
     if older and (s := ctx.hit(FALL)) is not None:
         p.add(XRAY, s, "fall in an older adult")
         p.add(LABS, s, "fall in an older adult")
@@ -417,8 +425,11 @@ def injuries(ctx: Context, reading: Reading, p: Prediction) -> None:
 
 
 def procedures(ctx: Context, reading: Reading, p: Prediction) -> None:
+    removal = ctx.hit(SUTURE_REMOVAL) is not None
     for t, why in ((LACERATION, "laceration repair"), (ABSCESS, "incision and drainage"),
                    (FOREIGN_BODY, "foreign-body removal"), (NAIL, "nail procedure")):
+        if t is LACERATION and removal:
+            continue  # a healed laceration back for suture removal is not repaired again
         if (s := ctx.hit(t)) is not None:
             p.add(SIMPLE, s, why)
     if (s := ctx.hit(EPISTAXIS)) is not None:

@@ -29,8 +29,8 @@ _HR = [
     term("hr_bpm", r"(?<![\d.])(?P<v>\d{2,3})\s*(?:bpm|beats per minute|beats/min|beats a minute)\b", negatable=False,
          require=("bpm", "beat")),
     term("hr_rhythm", r"\b(?:a-?fib|atrial fibrillation|atrial flutter|svt|rvr|sinus tach\w*|v-?tach|ventricular "
-                      r"tachycardia|heart rate|ventricular rate)\s*(?:at|of|in the|with (?:a )?(?:rate|hr) of|rate of)\s*"
-                      r"(?P<v>\d{2,3})s?\b", negatable=False),
+                      r"tachycardia|heart rate|ventricular rate)\s*(?:(?:at|of|in the|with (?:a )?(?:rate|hr) of|rate of)\s*)?"
+                      r"(?P<v>\d{2,3})s?\b(?!\s*(?:years?|yrs?|months?|days?|weeks?|hours?|mg|%))", negatable=False),
     term("hr_tachy", r"\b(?:tachycardic|bradycardic)\s*(?:to|at|in the|with a (?:rate|hr|pulse) of|\()?\s*(?P<v>\d{2,3})\b",
          negatable=False),
 ]
