@@ -277,9 +277,11 @@ def test_examples_file_is_complete() -> None:
     assert not {c["narrative"] for c in CASES} & {c["narrative"] for c in HOLDOUT}
 
 
-#: Written by the lead, independently of the engine's author, and never used to tune it.
-LEAD_HOLDOUT = [json.loads(line) for line in (ROOT / "tests/data/esi_lead_holdout.jsonl").read_text().splitlines()
-                if line.strip()]
+#: Written by the lead, independently of the engine's author (the first set prompted one fix; the second none).
+LEAD_HOLDOUT, LEAD_HOLDOUT2 = (
+    [json.loads(line) for line in (ROOT / f"tests/data/{name}.jsonl").read_text().splitlines() if line.strip()]
+    for name in ("esi_lead_holdout", "esi_lead_holdout2")
+)
 
 
 #: 249 narratives written in batches; each batch was scored before the engine was fixed for it (a dev set).
@@ -288,6 +290,7 @@ DEV2 = [json.loads(line) for line in (ROOT / "tests/data/esi_dev2.jsonl").read_t
 
 
 @pytest.mark.parametrize("name, cases", [("examples", CASES), ("holdout", HOLDOUT), ("lead-holdout", LEAD_HOLDOUT),
+                                         ("lead-holdout2", LEAD_HOLDOUT2),
                                          ("dev", DEV), ("dev2", DEV2)])
 def test_accuracy_bar(name: str, cases: list[dict]) -> None:
     """The issue's bar, scored by the project's evaluator: exact >= 65 %, adjacent >= 95 %, ESI 1-2 sensitivity
@@ -306,3 +309,17 @@ def test_every_finding_span_matches_the_narrative() -> None:
         assert a.esi <= a.min_esi
         for f in a.findings:
             assert c["narrative"][f.start : f.end] == f.text
+
+
+@pytest.mark.parametrize("text", [
+    "30M hx anxiety, took a whole bottle of his sertraline an hour ago. Vitals normal.",
+    "52F hx of migraines, swallowed a whole bottle of acetaminophen this afternoon. Vitals normal.",
+    "19F hx depression, overdosed on 40 Tylenol PM 1 hour ago. Vitals normal.",
+])
+def test_a_new_acute_event_ends_the_history_scope(text: str) -> None:
+    """'hx A, <acute verb> ...' starts a clause about today: its findings are not history."""
+    assert assess(text).esi <= 2
+
+
+def test_history_still_hides_what_it_governs() -> None:
+    assert assess("45M here for a medication refill, hx of overdose years ago, no complaints today").esi >= 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from triage_demo.labels.record import make_record
@@ -36,6 +37,12 @@ def test_with_hub_sync(tmp_path: Path) -> None:
     settings = Settings(labels_dir=tmp_path / "labels", labels_repo="org/labels", hf_token="hf_x",
                         sync_every_minutes=60, labels_private=False)
     service = LabelService.from_settings(settings, hf_api=api)
+    # The sync starts in the background and CommitScheduler pushes once at start: wait for that push, or on a
+    # busy machine it can pick up the records below and leave fewer than 3 pending.
+    deadline = time.monotonic() + 30
+    while service.sync_status().last_success is None:
+        assert time.monotonic() < deadline, service.sync_message()
+        time.sleep(0.02)
     for i in range(3):
         service.submit(_rec(i))
     assert service.sync_status().pending_records == 3

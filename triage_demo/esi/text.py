@@ -34,13 +34,17 @@ _PSEUDO = re.compile(
     r"history of present illness|previously (?:healthy|well)|no one|nothing by mouth|unable|"
     r"(?:\d+|one|two|three|four|five|six|seven|several|few|a)[- ](?:hours?|days?|weeks?|months?)[- ]history of)\b"
 )
+# Past-tense verbs of an acute event: "hx depression, swallowed 40 pills" starts a clause about today, also when
+# the finding itself begins with the verb.
+_ACUTE_VERB = r"(?:overdosed|ingested|swallowed|took|collapsed|attempted|fell)\b"
 # Words that end a negation/history scope: a new clause about what IS present.
 _TERMINATOR = re.compile(
     r"\b(?:but|however|although|though|except|yet|aside from|apart from|presents?|presenting|presented|"
     r"reports?|reported|reporting|states?|stated|complains?|complaining|c/o|endorses?|endorsing|admits|"
     r"notes?|now|who|which|whose|positive for|found|today|tonight|this (?:morning|afternoon|evening)|"
-    r"here|arrives?|comes?|came|developed|started|began|brought)\b"
+    r"here|arrives?|comes?|came|developed|started|began|brought)\b|\b" + _ACUTE_VERB
 )
+_STARTS_ACUTE = re.compile(_ACUTE_VERB)
 # Weak terminators close a scope only when they are not the auxiliary right after the cue ("has not had").
 _WEAK_TERMINATOR = re.compile(r"\b(?:has|had|is|was|are|were)\b")
 _NARROW_CUES = {"not", "never"}
@@ -209,7 +213,7 @@ class Context:
         if last is None:
             return False
         between = window[last.end():]
-        if _TERMINATOR.search(between):
+        if _TERMINATOR.search(between) or _STARTS_ACUTE.match(self.low, start):
             return False
         if last.group() in _NARROW_CUES and _NARROW_END.search(between):
             return False  # 'not eating, lethargic': 'not' governs a verb phrase, not a list
