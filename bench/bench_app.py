@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from triage_demo.testing.processes import stop  # noqa: E402 (needs the path above)
+from triage_demo.testing.processes import free_port, stop  # noqa: E402 (needs the path above)
 
 NARRATIVE = (
     "A 67-year-old man arrives by ambulance with crushing chest pain radiating to the left arm for 40 minutes, "
@@ -62,16 +61,11 @@ async def direct(settings, calls: int) -> tuple[float, list[float]]:
     return wall, list(latencies)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @contextmanager
 def app_process(env: dict[str, str]) -> Iterator[str]:
     """`python app.py` in its own process (as on a Space; the clients are elsewhere); yield its URL."""
-    port = _free_port()
+    port = free_port()
     full_env = {**os.environ, **env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
                 "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=full_env,

@@ -7,7 +7,6 @@ matters is the ratio app / hello-world, i.e. what this project adds on top of im
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from triage_demo.testing.processes import stop
+from triage_demo.testing.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,11 +26,6 @@ with gr.Blocks() as demo:
 demo.launch(server_name="127.0.0.1")
 """
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def time_to_200(script: Path, env_extra: dict[str, str], timeout_s: float = 120.0) -> float:

@@ -8,13 +8,12 @@ the ideal is min(C, cases) when the server batches perfectly.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from pathlib import Path
 
 from triage_demo.backends import build_backends
-from triage_demo.evaluate import Case, evaluate_backend
+from triage_demo.evaluate import Case, evaluate_backend, load_cases
 from triage_demo.settings import Settings
 from triage_demo.testing.fake_openai_server import running
 
@@ -42,8 +41,8 @@ def eval_wall(url: str, cases: list[Case], concurrency: int) -> float:
 def main() -> None:
     quick = "--quick" in sys.argv
     n_cases, latency = (50, 0.1) if quick else (200, 0.25)
-    examples = [json.loads(line) for line in (ROOT / "examples/cases.jsonl").read_text().splitlines() if line.strip()]
-    cases = [Case(f"c{i}", examples[i % len(examples)]["narrative"], examples[i % len(examples)]["esi"])
+    examples, _ = load_cases(ROOT / "examples/cases.jsonl")
+    cases = [Case(f"c{i}", examples[i % len(examples)].narrative, examples[i % len(examples)].esi)
              for i in range(n_cases)]
     with running("--mode", "sleep", "--latency", str(latency), "--served-model-name", "fake-model") as url:
         eval_wall(url, cases[:8], 8)  # warm-up: lazy imports, first connections

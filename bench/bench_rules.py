@@ -8,26 +8,24 @@ process is measured (best of `--repeat`), so a busy machine slows the number dow
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
-
 from typing import Callable
 
 from triage_demo.esi import assess
+from triage_demo.evaluate import load_cases
 from triage_demo.parse import parse_output
 
 DEFAULT_CASES = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
 
 
 def load(path: Path, n: int) -> list[str]:
-    """`n` narratives, cycling through the file (the file has ~90; the benchmark wants ~1,000)."""
-    narratives = [json.loads(line)["narrative"] for line in path.read_text(encoding="utf-8").splitlines()
-                  if line.strip()]
-    if not narratives:
-        raise ValueError(f"{path} has no narratives")
-    return [narratives[i % len(narratives)] for i in range(n)]
+    """`n` narratives, cycling through the case file (the examples have ~90; the benchmark wants ~1,000)."""
+    cases, _ = load_cases(path)
+    if not cases:
+        raise ValueError(f"{path} has no valid cases")
+    return [cases[i % len(cases)].narrative for i in range(n)]
 
 
 def measure(fn: Callable[[str], object], texts: list[str], repeat: int) -> float:
@@ -54,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n and --repeat must be at least 1")
     try:
         narratives = load(args.cases, args.n)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         print(f"bench_rules: cannot read cases from {args.cases}: {exc}", file=sys.stderr)
         return 2
     answers = [assess(text).render() for text in narratives]  # realistic model-format texts to parse

@@ -6,7 +6,6 @@ Everything runs on 127.0.0.1 and is torn down at the end; nothing is downloaded.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from triage_demo.testing.fake_openai_server import running
-from triage_demo.testing.processes import stop
+from triage_demo.testing.processes import free_port, stop
 
 SERVE_STARTUP_S = 120.0  # imports + model load on 2 busy cores; usually ~10 s
 
@@ -39,11 +38,6 @@ def tiny_mm_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-gemma3-mm"), family="gemma3-mm")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def openai_server_url(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -52,7 +46,7 @@ def openai_server_url(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFac
     The served model name is `str(tiny_model_dir)` (transformers serve names a local model by its path).
     CPU only, offline; the process is stopped at the end of the session.
     """
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "transformers-serve.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     cmd = [sys.executable, "-c", "import sys; from transformers.cli.transformers import main; sys.exit(main())",

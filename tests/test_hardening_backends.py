@@ -10,7 +10,6 @@ normally, on both paths: `/triage_json` (whole answers) and the page's own strea
 from __future__ import annotations
 
 import re
-import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import pytest
 from app_harness import Served, serve
 from triage_demo.settings import Settings
 from triage_demo.testing.fake_openai_server import running
+from triage_demo.testing.processes import free_port
 
 TIMEOUT_S = 1.5  # TRIAGE_TIMEOUT_S for every model call in these apps
 SLACK_S = 2.5  # what the app may add on top: Gradio's queue, SSE, the rule engine, a loaded CI machine
@@ -60,11 +60,6 @@ def expected_error(fault: str, role: str, url: str) -> str:
     }[fault]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @dataclass
 class FaultApp:
@@ -100,7 +95,7 @@ class FaultApp:
 
 @pytest.fixture(scope="module", params=["primary", "baseline"])
 def fault_app(request: pytest.FixtureRequest) -> Iterator[FaultApp]:
-    role, port = request.param, _free_port()
+    role, port = request.param, free_port()
     other = ("--served-model-name", BASELINE_MODEL, "--esi", "3") if role == "primary" else \
             ("--served-model-name", PRIMARY_MODEL, "--esi", "2")
     with running(*other) as other_url:

@@ -1,7 +1,8 @@
+import socket
 import subprocess
 import sys
 
-from triage_demo.testing.processes import stop
+from triage_demo.testing.processes import free_port, stop
 
 
 def test_stop_ends_a_cooperative_process_with_sigterm():
@@ -17,3 +18,10 @@ def test_stop_kills_a_process_that_ignores_sigterm():
     assert proc.stdout.readline().strip() == "ready"
     stop(proc, grace_s=0.5)
     assert proc.returncode == -9
+
+
+def test_free_port_can_be_bound_on_loopback():
+    port = free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # raises if something already holds it
+        assert s.getsockname()[1] == port

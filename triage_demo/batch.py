@@ -18,6 +18,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from triage_demo.evaluate import evaluate
+from triage_demo.jsonl import json_objects
 from triage_demo.schema import validate_esi
 from triage_demo.service import InputError, TriageRun, TriageService, clean_narrative
 
@@ -103,26 +104,17 @@ def _csv_records(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]
 
 
 def _json_records(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    numbered: list[tuple[str, Any]] = []
-    problems: list[str] = []
     stripped = text.lstrip()
-    if stripped.startswith("["):  # one JSON array of objects
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from None
-        numbered = [(f"item {n}", obj) for n, obj in enumerate(data, start=1)]
-    else:  # JSON lines
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                numbered.append((f"line {lineno}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {lineno}: not valid JSON ({exc.msg})")
-    records = [(where, obj) for where, obj in numbered if isinstance(obj, dict)]
-    problems += [f"{where}: expected a JSON object" for where, obj in numbered if not isinstance(obj, dict)]
-    return records, problems
+    if not stripped.startswith("["):  # JSON lines
+        objects, problems = json_objects(text)
+        return [(f"line {n}", obj) for n, obj in objects], [f"line {n}: {msg}" for n, msg in problems]
+    try:  # one JSON array of objects
+        data = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from None
+    items = list(enumerate(data, start=1))
+    records = [(f"item {n}", obj) for n, obj in items if isinstance(obj, dict)]
+    return records, [f"item {n}: expected a JSON object" for n, obj in items if not isinstance(obj, dict)]
 
 
 def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> Any:

@@ -13,12 +13,12 @@ Every proportion comes with a Wilson 95 % score interval, because the eval sets 
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from triage_demo.jsonl import json_objects
 from triage_demo.schema import ESI_LEVELS, TriageResult, validate_esi
 
 if TYPE_CHECKING:  # the evaluator is core; it only needs the interface's shape at type-check time
@@ -115,31 +115,20 @@ class Case:
 
 def load_cases(path: str | Path) -> tuple[list[Case], list[str]]:
     """Read a JSONL case file; return the valid cases and one message per skipped line (with its number)."""
+    objects, problems = json_objects(Path(path).read_text(encoding="utf-8", errors="replace"))
     cases: list[Case] = []
-    problems: list[str] = []
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {lineno}: not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(obj, dict):
-            problems.append(f"line {lineno}: expected a JSON object")
-            continue
+    for lineno, obj in objects:
         narrative = obj.get("narrative")
         if not isinstance(narrative, str) or not narrative.strip():
-            problems.append(f"line {lineno}: missing or empty 'narrative'")
+            problems.append((lineno, "missing or empty 'narrative'"))
             continue
         try:
             esi = validate_esi(obj.get("esi"))
         except ValueError as exc:
-            problems.append(f"line {lineno}: {exc}")
+            problems.append((lineno, str(exc)))
             continue
         cases.append(Case(str(obj.get("id", f"line-{lineno}")), narrative, esi, str(obj.get("rationale") or "")))
-    return cases, problems
+    return cases, [f"line {lineno}: {msg}" for lineno, msg in sorted(problems)]
 
 
 @dataclass
